@@ -1,0 +1,167 @@
+"""Command line: `python -m bot [run|sync|migrate]`.
+
+Start-up lives here and only here: load `.env`, set up logging, read settings, open the store, run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+import discord
+from dotenv import find_dotenv, load_dotenv
+
+from bot.client import Tribune
+from bot.i18n import t
+from bot.secret import load_or_create_secret
+from bot.settings import Settings, SettingsError
+from db.database import Database, DatabaseError
+
+log = logging.getLogger("bot")
+
+EXIT_OK = 0
+EXIT_CONFIG = 2
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces the token and the secret in any log record, whoever logs them (belt and braces)."""
+
+    def __init__(self, *secrets: str | None) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(s in message for s in self.secrets):
+            for secret in self.secrets:
+                message = message.replace(secret, "***")
+            record.msg, record.args = message, None
+        return True
+
+
+def setup_logging(settings: Settings) -> None:
+    discord.utils.setup_logging(level=getattr(logging, settings.log_level), root=True)
+    redact = RedactSecrets(settings.discord_token, settings.secret)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Tribune: turns news articles into community debate on Discord.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="{run,sync,migrate}")
+    sub.add_parser("run", help="start the bot (the default)")
+    sync = sub.add_parser("sync", help="publish the slash commands to Discord, then exit")
+    sync.add_argument(
+        "--guild", nargs="?", const="dev", metavar="ID", help="sync to one server (default: TRIBUNE_DEV_GUILD)"
+    )
+    sub.add_parser("migrate", help="apply pending database migrations and print the schema version")
+    args = parser.parse_args(argv)
+    args.command = args.command or "run"
+    return args
+
+
+def fail(message: str) -> int:
+    print(message, file=sys.stderr)
+    return EXIT_CONFIG
+
+
+async def migrate(settings: Settings) -> int:
+    """Apply migrations without touching Discord."""
+    try:
+        async with Database(settings.database) as db:
+            version = await db.migrate()
+    except DatabaseError as exc:
+        return fail(t("cli.database_invalid", error=exc))
+    print(t("cli.migrated", version=version, path=settings.database.path))
+    return EXIT_OK
+
+
+def build_bot(settings: Settings) -> Tribune:
+    return Tribune(settings, Database(settings.database), secret=load_or_create_secret(settings))
+
+
+async def run(settings: Settings) -> int:
+    """Start the bot and keep it running; exit code 2 for any problem the operator must fix."""
+    if not settings.discord_token:
+        return fail(t("cli.token_missing"))
+    try:
+        bot = build_bot(settings)
+        async with bot:
+            try:
+                # Open the store before Discord: a broken or too-new database is reported at once.
+                await bot.db.connect()
+                await bot.db.migrate()
+                await bot.start(settings.discord_token)
+            finally:
+                await bot.db.close()
+    except discord.LoginFailure:
+        return fail(t("cli.token_invalid"))
+    except DatabaseError as exc:
+        return fail(t("cli.database_invalid", error=exc))
+    except (discord.GatewayNotFound, discord.ConnectionClosed, OSError) as exc:
+        return fail(t("cli.connection_failed", error=type(exc).__name__))
+    return EXIT_OK
+
+
+async def sync(settings: Settings, guild: str | None) -> int:
+    """Log in, publish the command tree (globally or to one server), print it, exit."""
+    if not settings.discord_token:
+        return fail(t("cli.token_missing"))
+    guild_id: int | None = None
+    if guild == "dev":
+        if settings.dev_guild_id is None:
+            return fail(t("cli.guild_missing"))
+        guild_id = settings.dev_guild_id
+    elif guild is not None:
+        if not guild.isdigit():
+            return fail(t("cli.guild_missing"))
+        guild_id = int(guild)
+    try:
+        bot = build_bot(settings)
+        async with bot:
+            try:
+                await bot.login(settings.discord_token)  # runs setup_hook: the tree is complete after it
+                target = discord.Object(guild_id) if guild_id else None
+                if target is not None:
+                    bot.tree.copy_global_to(guild=target)
+                synced = await bot.tree.sync(guild=target)
+            finally:
+                await bot.db.close()
+    except discord.LoginFailure:
+        return fail(t("cli.token_invalid"))
+    except DatabaseError as exc:
+        return fail(t("cli.database_invalid", error=exc))
+    names = ", ".join(sorted(command.name for command in synced)) or "-"
+    if guild_id:
+        print(t("cli.synced_guild", count=len(synced), guild=guild_id, names=names))
+    else:
+        print(t("cli.synced_global", count=len(synced), names=names))
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    load_dotenv(find_dotenv(usecwd=True))  # the .env of the directory the operator runs from
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        return fail(t("cli.settings_invalid", error=exc))
+    setup_logging(settings)
+    if args.command == "migrate":
+        return asyncio.run(migrate(settings))
+    if args.command == "sync":
+        return asyncio.run(sync(settings, args.guild))
+    try:
+        return asyncio.run(run(settings))
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

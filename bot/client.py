@@ -1,0 +1,146 @@
+"""The Tribune bot: a `commands.Bot` that is handed its settings, store and clock."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import UserFacingError
+from bot.i18n import language_of, t
+from bot.settings import Settings
+from db.database import Database
+
+log = logging.getLogger(__name__)
+
+# Loaded in this order by setup_hook; each cog registers its own dynamic items and loops in cog_load.
+EXTENSIONS: tuple[str, ...] = ()
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def intents() -> discord.Intents:
+    """The non-privileged minimum: guild, channel and thread events. No members, no message content."""
+    return discord.Intents(guilds=True)
+
+
+class TribuneTree(app_commands.CommandTree["Tribune"]):
+    """The command tree, with the one place where errors meet members."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        await report_error(interaction, error)
+
+
+async def report_error(interaction: discord.Interaction, error: Exception) -> None:
+    """Tell the member what went wrong in their language; log what was not expected."""
+    original = getattr(error, "original", error)
+    language = language_of(str(interaction.locale))
+    if isinstance(original, UserFacingError):
+        message = original.render(language)
+    elif isinstance(original, app_commands.NoPrivateMessage):
+        message = t("error.guild_only", language)
+    elif isinstance(original, app_commands.CommandOnCooldown):
+        message = t("error.cooldown", language, seconds=f"{original.retry_after:.0f}")
+    elif isinstance(original, app_commands.BotMissingPermissions):
+        message = t(
+            "error.bot_missing_permissions",
+            language,
+            permissions=", ".join(original.missing_permissions),
+            channel=getattr(interaction.channel, "mention", "?"),
+        )
+    elif isinstance(original, discord.NotFound) and original.code == 10062:
+        # Discord gave up on the interaction (answered too late): nobody is left to tell.
+        log.warning(
+            "Interaction %s expired before it was answered (command %s, guild %s)",
+            interaction.id,
+            getattr(interaction.command, "qualified_name", None),
+            interaction.guild_id,
+        )
+        return
+    else:
+        log.exception(
+            "Unexpected error in interaction %s (command %s, guild %s, channel %s, user %s)",
+            interaction.id,
+            getattr(interaction.command, "qualified_name", None),
+            interaction.guild_id,
+            interaction.channel_id,
+            interaction.user.id,
+            exc_info=original,
+        )
+        message = t("error.unexpected", language)
+    await send_ephemeral(interaction, message)
+
+
+async def send_ephemeral(interaction: discord.Interaction, content: str, **kwargs: object) -> None:
+    """Answer privately whether or not the interaction was already acknowledged."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(content, ephemeral=True, **kwargs)  # type: ignore[arg-type]
+        else:
+            await interaction.response.send_message(content, ephemeral=True, **kwargs)  # type: ignore[arg-type]
+    except discord.HTTPException:
+        log.warning("Could not deliver an error message for interaction %s", interaction.id, exc_info=True)
+
+
+class Tribune(commands.Bot):
+    """Tribune's Discord client. Tests build it with a temporary store and a fake clock."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        *,
+        secret: bytes = b"",
+        clock: Clock = utc_now,
+        extensions: Sequence[str] = EXTENSIONS,
+        **options: object,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            help_command=None,
+            tree_cls=TribuneTree,
+            allowed_mentions=discord.AllowedMentions.none(),
+            **options,  # type: ignore[arg-type]
+        )
+        self.settings = settings
+        self.db = db
+        self.secret = secret
+        self.clock = clock
+        self.extension_names = tuple(extensions)
+        self.failed_extensions: dict[str, BaseException] = {}
+
+    def now(self) -> datetime:
+        """The current time from the injected clock (tests drive it)."""
+        return self.clock()
+
+    async def setup_hook(self) -> None:
+        """Start-up work, in a fixed order: migrations, extensions, translator. No command sync here."""
+        await self.db.connect()
+        version = await self.db.migrate()
+        log.info("Store ready at schema version %d", version)
+        for name in self.extension_names:
+            try:
+                await self.load_extension(name)
+            except Exception as exc:
+                # One broken feature must not take the others down; the failure is logged loudly.
+                self.failed_extensions[name] = exc
+                log.exception("Failed to load extension %s", name)
+        await self.install_translator()
+
+    async def install_translator(self) -> None:
+        """French localizations of command names and descriptions (a no-op until the catalog has them)."""
+        from bot.commands_i18n import CatalogTranslator
+
+        await self.tree.set_translator(CatalogTranslator())
+
+    async def on_ready(self) -> None:
+        log.info("Connected as %s (%s) to %d server(s)", self.user, getattr(self.user, "id", "?"), len(self.guilds))

@@ -1,0 +1,103 @@
+"""Typed configuration, read once from the environment (and `.env` through python-dotenv)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+DEFAULT_DATABASE_URL = "sqlite:///tribune.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message says which one and how to fix it."""
+
+
+@dataclass(frozen=True)
+class DatabaseLocation:
+    """Where the store lives. Only SQLite exists today; the scheme leaves room for PostgreSQL."""
+
+    scheme: str
+    path: str  # a file path, or ":memory:"
+
+    @classmethod
+    def parse(cls, url: str) -> DatabaseLocation:
+        parts = urlsplit(url)
+        if parts.scheme == "sqlite":
+            # sqlite:///relative.db, sqlite:////absolute/path.db, sqlite:///:memory:
+            raw = unquote(parts.netloc + parts.path)
+            path = raw[1:] if raw.startswith("/") else raw
+            if not path:
+                raise SettingsError(
+                    f"DATABASE_URL « {url} » ne nomme aucun fichier : écrivez par exemple {DEFAULT_DATABASE_URL}"
+                )
+            return cls("sqlite", path)
+        if parts.scheme in ("postgres", "postgresql"):
+            raise SettingsError(
+                "DATABASE_URL : PostgreSQL n'est pas encore pris en charge par Tribune ; "
+                f"utilisez SQLite, par exemple {DEFAULT_DATABASE_URL}"
+            )
+        raise SettingsError(f"DATABASE_URL « {url} » n'est pas reconnue : utilisez le format {DEFAULT_DATABASE_URL}")
+
+    @property
+    def file(self) -> Path | None:
+        """The database file, or None for an in-memory store."""
+        return None if self.path == ":memory:" else Path(self.path)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Tribune reads from its environment. `.env.example` documents each variable."""
+
+    discord_token: str | None = None
+    database: DatabaseLocation = field(default_factory=lambda: DatabaseLocation.parse(DEFAULT_DATABASE_URL))
+    log_level: str = "INFO"
+    dev_guild_id: int | None = None
+    fetch_allow: tuple[str, ...] = ()
+    secret: str | None = None
+    llm_url: str | None = None
+    llm_key: str | None = None
+    llm_model: str | None = None
+
+    def __repr__(self) -> str:
+        # The token and the secret must never reach a log line or a traceback.
+        return (
+            f"Settings(database={self.database!r}, log_level={self.log_level!r}, "
+            f"dev_guild_id={self.dev_guild_id!r}, fetch_allow={self.fetch_allow!r}, "
+            f"discord_token={'***' if self.discord_token else None}, llm_url={self.llm_url!r})"
+        )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from `environ` (default: `os.environ`); raises SettingsError on bad values."""
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        log_level = (get("TRIBUNE_LOG_LEVEL") or "INFO").upper()
+        if log_level not in LOG_LEVELS:
+            raise SettingsError(
+                f"TRIBUNE_LOG_LEVEL « {log_level} » n'est pas un niveau connu : {', '.join(LOG_LEVELS)}"
+            )
+        dev_guild = get("TRIBUNE_DEV_GUILD")
+        if dev_guild is not None and not dev_guild.isdigit():
+            raise SettingsError(
+                f"TRIBUNE_DEV_GUILD « {dev_guild} » doit être l'identifiant numérique d'un serveur Discord"
+            )
+        allow = tuple(part.strip() for part in (get("TRIBUNE_FETCH_ALLOW") or "").split(",") if part.strip())
+        return cls(
+            discord_token=get("DISCORD_TOKEN"),
+            database=DatabaseLocation.parse(get("DATABASE_URL") or DEFAULT_DATABASE_URL),
+            log_level=log_level,
+            dev_guild_id=int(dev_guild) if dev_guild else None,
+            fetch_allow=allow,
+            secret=get("TRIBUNE_SECRET"),
+            llm_url=get("TRIBUNE_LLM_URL"),
+            llm_key=get("TRIBUNE_LLM_KEY"),
+            llm_model=get("TRIBUNE_LLM_MODEL"),
+        )

@@ -1,0 +1,23 @@
+"""Small helpers shared by the repositories: time and row conversion."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+
+def now_ts() -> int:
+    """Current UTC time as Unix seconds, the store's time unit."""
+    return int(time.time())
+
+
+def to_datetime(ts: int | None) -> datetime | None:
+    """A stored Unix timestamp as an aware UTC datetime."""
+    return None if ts is None else datetime.fromtimestamp(ts, UTC)
+
+
+def to_ts(moment: datetime) -> int:
+    """An aware datetime as stored Unix seconds."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetimes are ambiguous: pass an aware datetime")
+    return int(moment.timestamp())

@@ -1,0 +1,295 @@
+"""Polls, their ordered answers and the votes cast on them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from db._rows import to_datetime, to_ts
+
+POLL_COLUMNS = (
+    "id, guild_id, article_id, question, kind, mode, multiple, anonymous, role_id, status, channel_id, "
+    "message_id, thread_id, created_by, created_at, closes_at, closed_at"
+)
+
+
+@dataclass(frozen=True)
+class PollOption:
+    position: int
+    label: str
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class NewPoll:
+    """What it takes to create a poll; ids and status come from the store."""
+
+    guild_id: int
+    question: str
+    kind: str  # 'scale' | 'matrix' | 'choice'
+    options: Sequence[PollOption]
+    created_by: int
+    created_at: datetime
+    closes_at: datetime
+    multiple: bool = False
+    anonymous: bool = True
+    role_id: int | None = None
+    article_id: int | None = None
+    channel_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Poll:
+    id: int
+    guild_id: int
+    article_id: int | None
+    question: str
+    kind: str
+    mode: str
+    multiple: bool
+    anonymous: bool
+    role_id: int | None
+    status: str  # 'open' | 'closed' | 'deleted'
+    channel_id: int | None
+    message_id: int | None
+    thread_id: int | None
+    created_by: int
+    created_at: datetime
+    closes_at: datetime
+    closed_at: datetime | None
+    options: tuple[PollOption, ...]
+
+    def option(self, position: int) -> PollOption | None:
+        return next((o for o in self.options if o.position == position), None)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Raw counts of one poll: votes per answer position and distinct voters."""
+
+    per_option: dict[int, int]
+    voters: int
+
+
+@dataclass(frozen=True)
+class StoredVote:
+    voter: str
+    position: int
+    voted_at: datetime
+
+
+def _poll(row: aiosqlite.Row, options: Iterable[PollOption]) -> Poll:
+    return Poll(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        article_id=row["article_id"],
+        question=row["question"],
+        kind=row["kind"],
+        mode=row["mode"],
+        multiple=bool(row["multiple"]),
+        anonymous=bool(row["anonymous"]),
+        role_id=row["role_id"],
+        status=row["status"],
+        channel_id=row["channel_id"],
+        message_id=row["message_id"],
+        thread_id=row["thread_id"],
+        created_by=row["created_by"],
+        created_at=to_datetime(row["created_at"]),  # type: ignore[arg-type]
+        closes_at=to_datetime(row["closes_at"]),  # type: ignore[arg-type]
+        closed_at=to_datetime(row["closed_at"]),
+        options=tuple(options),
+    )
+
+
+class PollStore:
+    """Reads and writes `polls`, `poll_options` and `votes`."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def create(self, new: NewPoll) -> Poll:
+        """Insert a poll with its answers; returns it with its id."""
+        async with self.conn.execute(
+            "INSERT INTO polls (guild_id, article_id, question, kind, multiple, anonymous, role_id, "
+            "channel_id, created_by, created_at, closes_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "RETURNING id",
+            (
+                new.guild_id,
+                new.article_id,
+                new.question,
+                new.kind,
+                int(new.multiple),
+                int(new.anonymous),
+                new.role_id,
+                new.channel_id,
+                new.created_by,
+                to_ts(new.created_at),
+                to_ts(new.closes_at),
+            ),
+        ) as cur:
+            row = await cur.fetchone()
+        poll_id = int(row[0])  # type: ignore[index]
+        await self.conn.executemany(
+            "INSERT INTO poll_options (poll_id, position, label, score) VALUES (?, ?, ?, ?)",
+            [(poll_id, o.position, o.label, o.score) for o in new.options],
+        )
+        poll = await self.get(poll_id)
+        assert poll is not None
+        return poll
+
+    async def get(self, poll_id: int) -> Poll | None:
+        """The poll with its answers, or None."""
+        async with self.conn.execute(f"SELECT {POLL_COLUMNS} FROM polls WHERE id = ?", (poll_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return _poll(row, await self.options(poll_id))
+
+    async def options(self, poll_id: int) -> list[PollOption]:
+        async with self.conn.execute(
+            "SELECT position, label, score FROM poll_options WHERE poll_id = ? ORDER BY position", (poll_id,)
+        ) as cur:
+            return [PollOption(r["position"], r["label"], r["score"]) for r in await cur.fetchall()]
+
+    async def by_message(self, message_id: int) -> Poll | None:
+        async with self.conn.execute("SELECT id FROM polls WHERE message_id = ?", (message_id,)) as cur:
+            row = await cur.fetchone()
+        return await self.get(row[0]) if row else None
+
+    async def by_article(self, article_id: int) -> Poll | None:
+        async with self.conn.execute(
+            "SELECT id FROM polls WHERE article_id = ? ORDER BY id LIMIT 1", (article_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return await self.get(row[0]) if row else None
+
+    async def set_message(self, poll_id: int, channel_id: int, message_id: int, thread_id: int | None = None) -> None:
+        await self.conn.execute(
+            "UPDATE polls SET channel_id = ?, message_id = ?, thread_id = ? WHERE id = ?",
+            (channel_id, message_id, thread_id, poll_id),
+        )
+
+    async def set_thread(self, poll_id: int, thread_id: int | None) -> None:
+        await self.conn.execute("UPDATE polls SET thread_id = ? WHERE id = ?", (thread_id, poll_id))
+
+    # --- votes -----------------------------------------------------------------------------------------
+
+    async def choices_of(self, poll_id: int, voter: str) -> frozenset[int]:
+        """The answer positions this voter currently holds."""
+        async with self.conn.execute(
+            "SELECT position FROM votes WHERE poll_id = ? AND voter = ?", (poll_id, voter)
+        ) as cur:
+            return frozenset(r[0] for r in await cur.fetchall())
+
+    async def remove_votes(self, poll_id: int, voter: str, positions: Iterable[int]) -> None:
+        await self.conn.executemany(
+            "DELETE FROM votes WHERE poll_id = ? AND voter = ? AND position = ?",
+            [(poll_id, voter, p) for p in positions],
+        )
+
+    async def add_vote(self, poll_id: int, voter: str, position: int, now: datetime) -> None:
+        """Record one answer; the store refuses it on a closed poll or as a second single choice."""
+        await self.conn.execute(
+            "INSERT INTO votes (poll_id, voter, position, voted_at) VALUES (?, ?, ?, ?)",
+            (poll_id, voter, position, to_ts(now)),
+        )
+
+    async def mark_render_pending(self, poll_id: int) -> None:
+        await self.conn.execute("UPDATE polls SET render_pending = 1 WHERE id = ?", (poll_id,))
+
+    async def mark_rendered(self, poll_id: int) -> None:
+        await self.conn.execute("UPDATE polls SET render_pending = 0 WHERE id = ?", (poll_id,))
+
+    async def render_pending(self) -> list[int]:
+        """Polls whose latest tally may not be on their message yet (e.g. after a crash)."""
+        async with self.conn.execute("SELECT id FROM polls WHERE render_pending = 1 ORDER BY id") as cur:
+            return [r[0] for r in await cur.fetchall()]
+
+    async def counts(self, poll_id: int) -> Counts:
+        """Votes per answer and distinct voters, computed by SQLite from the indexes."""
+        async with self.conn.execute(
+            "SELECT position, count(*) FROM votes WHERE poll_id = ? GROUP BY position", (poll_id,)
+        ) as cur:
+            per_option = {r[0]: r[1] for r in await cur.fetchall()}
+        async with self.conn.execute("SELECT count(DISTINCT voter) FROM votes WHERE poll_id = ?", (poll_id,)) as cur:
+            row = await cur.fetchone()
+        return Counts(per_option=per_option, voters=int(row[0]) if row else 0)
+
+    async def votes(self, poll_id: int) -> list[StoredVote]:
+        """Every vote row of a poll, oldest first (exports of public polls)."""
+        async with self.conn.execute(
+            "SELECT voter, position, voted_at FROM votes WHERE poll_id = ? ORDER BY voted_at, voter, position",
+            (poll_id,),
+        ) as cur:
+            return [StoredVote(r[0], r[1], to_datetime(r[2])) for r in await cur.fetchall()]  # type: ignore[arg-type]
+
+    async def delete_voter(self, poll_id: int, voter: str) -> int:
+        """Remove all of a voter's answers on one poll; returns how many rows went."""
+        cur = await self.conn.execute("DELETE FROM votes WHERE poll_id = ? AND voter = ?", (poll_id, voter))
+        return cur.rowcount
+
+    # --- life cycle ------------------------------------------------------------------------------------
+
+    async def close(self, poll_id: int, now: datetime) -> bool:
+        """Close an open poll; False if it was not open (already closed, deleted, unknown)."""
+        cur = await self.conn.execute(
+            "UPDATE polls SET status = 'closed', closed_at = ?, render_pending = 1 WHERE id = ? AND status = 'open'",
+            (to_ts(now), poll_id),
+        )
+        return cur.rowcount == 1
+
+    async def reopen(self, poll_id: int, closes_at: datetime) -> bool:
+        """Reopen a closed poll until `closes_at`; False if it was not closed."""
+        cur = await self.conn.execute(
+            "UPDATE polls SET status = 'open', closed_at = NULL, closes_at = ?, render_pending = 1 "
+            "WHERE id = ? AND status = 'closed'",
+            (to_ts(closes_at), poll_id),
+        )
+        return cur.rowcount == 1
+
+    async def mark_deleted(self, poll_id: int, now: datetime) -> bool:
+        """Soft-delete: the poll refuses votes and disappears from lists; the audit keeps its trace."""
+        cur = await self.conn.execute(
+            "UPDATE polls SET status = 'deleted', closed_at = coalesce(closed_at, ?), render_pending = 0 "
+            "WHERE id = ? AND status != 'deleted'",
+            (to_ts(now), poll_id),
+        )
+        return cur.rowcount == 1
+
+    async def due(self, now: datetime, limit: int = 100) -> list[int]:
+        """Open polls whose deadline has passed, oldest deadline first."""
+        async with self.conn.execute(
+            "SELECT id FROM polls WHERE status = 'open' AND closes_at <= ? ORDER BY closes_at LIMIT ?",
+            (to_ts(now), limit),
+        ) as cur:
+            return [r[0] for r in await cur.fetchall()]
+
+    async def next_deadline(self) -> datetime | None:
+        async with self.conn.execute("SELECT min(closes_at) FROM polls WHERE status = 'open'") as cur:
+            row = await cur.fetchone()
+        return to_datetime(row[0]) if row else None
+
+    async def list_for_guild(self, guild_id: int, status: str | None = None, limit: int = 25) -> list[Poll]:
+        """Recent polls of a server, newest first; deleted ones are never listed."""
+        query = f"SELECT {POLL_COLUMNS} FROM polls WHERE guild_id = ? AND status != 'deleted'"
+        params: list[object] = [guild_id]
+        if status is not None:
+            query += " AND status = ?"
+            params.append(status)
+        query += " ORDER BY id DESC LIMIT ?"
+        params.append(limit)
+        async with self.conn.execute(query, params) as cur:
+            rows = await cur.fetchall()
+        return [_poll(row, await self.options(row["id"])) for row in rows]
+
+    async def search(self, guild_id: int, text: str, limit: int = 25) -> list[tuple[int, str, str]]:
+        """(id, question, status) of recent polls whose question contains `text` (autocomplete)."""
+        async with self.conn.execute(
+            "SELECT id, question, status FROM polls WHERE guild_id = ? AND status != 'deleted' "
+            "AND (question LIKE '%' || ? || '%' OR CAST(id AS TEXT) = ?) ORDER BY id DESC LIMIT ?",
+            (guild_id, text, text, limit),
+        ) as cur:
+            return [(r[0], r[1], r[2]) for r in await cur.fetchall()]

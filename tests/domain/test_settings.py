@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import DatabaseLocation, Settings, SettingsError
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings.discord_token is None
+    assert settings.database == DatabaseLocation("sqlite", "tribune.db")
+    assert settings.log_level == "INFO" and settings.fetch_allow == () and settings.dev_guild_id is None
+
+
+def test_every_variable_is_read() -> None:
+    settings = Settings.from_env(
+        {
+            "DISCORD_TOKEN": " tok ",
+            "DATABASE_URL": "sqlite:////var/lib/tribune/t.db",
+            "TRIBUNE_LOG_LEVEL": "debug",
+            "TRIBUNE_DEV_GUILD": "123",
+            "TRIBUNE_FETCH_ALLOW": "intranet.example, 10.1.0.0/16 ,",
+            "TRIBUNE_SECRET": "s3",
+            "TRIBUNE_LLM_URL": "http://127.0.0.1:8000/v1",
+        }
+    )
+    assert settings.discord_token == "tok"
+    assert settings.database.file == Path("/var/lib/tribune/t.db")
+    assert settings.log_level == "DEBUG" and settings.dev_guild_id == 123
+    assert settings.fetch_allow == ("intranet.example", "10.1.0.0/16")
+    assert settings.secret == "s3" and settings.llm_url == "http://127.0.0.1:8000/v1"
+
+
+def test_repr_never_shows_the_token_or_the_secret() -> None:
+    settings = Settings.from_env({"DISCORD_TOKEN": "very-secret-token", "TRIBUNE_SECRET": "hmac-key"})
+    assert "very-secret-token" not in repr(settings) and "hmac-key" not in repr(settings)
+
+
+@pytest.mark.parametrize("name,value", [("TRIBUNE_DEV_GUILD", "abc"), ("TRIBUNE_LOG_LEVEL", "x"), ("DATABASE_URL", "x")])
+def test_malformed_values_raise_a_settings_error_naming_the_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})
+
+
+def test_memory_database() -> None:
+    assert Settings.from_env({"DATABASE_URL": "sqlite:///:memory:"}).database.file is None

@@ -1,0 +1,73 @@
+"""The entry point as an operator meets it: real subprocesses, real exit codes and messages."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO_ROOT
+
+
+def run_cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "TRIBUNE_", "DATABASE_"))}
+    environ.update(env)
+    environ["PYTHONPATH"] = str(REPO_ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=cwd, env=environ, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_help_lists_the_three_commands(tmp_path: Path) -> None:
+    result = run_cli("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("run", "sync", "migrate"):
+        assert command in result.stdout
+
+
+def test_missing_token_exits_2_and_says_where_to_get_and_put_one(tmp_path: Path) -> None:
+    for args in ((), ("run",), ("sync",)):
+        result = run_cli(*args, cwd=tmp_path, DISCORD_TOKEN="  ")
+        assert result.returncode == 2, result.stderr
+        assert "DISCORD_TOKEN" in result.stderr
+        assert "discord.com/developers/applications" in result.stderr
+        assert ".env" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_token_is_read_from_dotenv_in_the_working_directory(tmp_path: Path) -> None:
+    # A malformed DATABASE_URL in .env proves the file was read: the error names it.
+    (tmp_path / ".env").write_text("DATABASE_URL=mysql://nope\n", encoding="utf-8")
+    result = run_cli("migrate", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "DATABASE_URL" in result.stderr and "mysql://nope" in result.stderr
+
+
+def test_bad_database_url_exits_2_with_a_clear_message(tmp_path: Path) -> None:
+    for url, fragment in (
+        ("postgresql://db/tribune", "PostgreSQL n'est pas encore pris en charge"),
+        ("ftp://x", "n'est pas reconnue"),
+        ("sqlite:///", "ne nomme aucun fichier"),
+        (f"sqlite:///{tmp_path}/missing/dir/t.db", "n'existe pas"),
+    ):
+        result = run_cli("migrate", cwd=tmp_path, DATABASE_URL=url, DISCORD_TOKEN="secret-token-value")
+        assert result.returncode == 2, (url, result.stderr)
+        assert fragment in result.stderr, (url, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert "secret-token-value" not in result.stderr + result.stdout
+
+
+def test_migrate_creates_the_schema_and_prints_its_version(tmp_path: Path) -> None:
+    result = run_cli("migrate", cwd=tmp_path)  # default DATABASE_URL: sqlite:///tribune.db, in the cwd
+    assert result.returncode == 0, result.stderr
+    assert "version 1" in result.stdout
+    version = sqlite3.connect(tmp_path / "tribune.db").execute("PRAGMA user_version").fetchone()[0]
+    assert version == 1
+    assert run_cli("migrate", cwd=tmp_path).returncode == 0  # idempotent
+
+
+def test_invalid_log_level_is_refused(tmp_path: Path) -> None:
+    result = run_cli("migrate", cwd=tmp_path, TRIBUNE_LOG_LEVEL="LOUD")
+    assert result.returncode == 2 and "TRIBUNE_LOG_LEVEL" in result.stderr
