@@ -38,6 +38,17 @@ def placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
+def plural_key(key: str, count: float, language: str) -> str:
+    """`key.one` or `key.other`: French treats 0 and 1 as singular, English only 1."""
+    singular = count in (0, 1) if language == "fr" else count == 1
+    return f"{key}.{'one' if singular else 'other'}"
+
+
+def tn(key: str, count: float, language: str = DEFAULT_LANGUAGE, /, **params: Any) -> str:
+    """Like `t`, choosing between `key.one` and `key.other` from `count`."""
+    return t(plural_key(key, count, language), language, count=count, **params)
+
+
 def t(key: str, language: str = DEFAULT_LANGUAGE, /, **params: Any) -> str:
     """The message `key` in `language`, with its placeholders filled from `params`.
 

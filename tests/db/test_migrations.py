@@ -15,8 +15,19 @@ async def test_migrates_an_empty_file_to_the_latest_version(tmp_path: Path) -> N
         assert await db.migrate() == latest
         assert await db.schema_version() == latest
     tables = {r[0] for r in sqlite3.connect(tmp_path / "new.db").execute("SELECT name FROM sqlite_master")}
-    for table in ("guild_settings", "articles", "polls", "poll_options", "votes", "opinions", "opinion_marks",
-                  "digests", "feeds", "feed_items", "audit_log"):
+    for table in (
+        "guild_settings",
+        "articles",
+        "polls",
+        "poll_options",
+        "votes",
+        "opinions",
+        "opinion_marks",
+        "digests",
+        "feeds",
+        "feed_items",
+        "audit_log",
+    ):
         assert table in tables
 
 
