@@ -18,7 +18,7 @@ from db.database import Database
 log = logging.getLogger(__name__)
 
 # Loaded in this order by setup_hook; each cog registers its own dynamic items and loops in cog_load.
-EXTENSIONS: tuple[str, ...] = ()
+EXTENSIONS: tuple[str, ...] = ("cogs.polls",)
 
 Clock = Callable[[], datetime]
 
@@ -101,6 +101,8 @@ class Tribune(commands.Bot):
         secret: bytes = b"",
         clock: Clock = utc_now,
         extensions: Sequence[str] = EXTENSIONS,
+        tally_edit_interval: float = 2.0,
+        close_loop_seconds: float = 30.0,
         **options: object,
     ) -> None:
         super().__init__(
@@ -117,6 +119,9 @@ class Tribune(commands.Bot):
         self.clock = clock
         self.extension_names = tuple(extensions)
         self.failed_extensions: dict[str, BaseException] = {}
+        # Tuning knobs: a poll message is edited at most once per interval; due polls are closed this often.
+        self.tally_edit_interval = tally_edit_interval
+        self.close_loop_seconds = close_loop_seconds
 
     def now(self) -> datetime:
         """The current time from the injected clock (tests drive it)."""
@@ -141,6 +146,11 @@ class Tribune(commands.Bot):
         from bot.commands_i18n import CatalogTranslator
 
         await self.tree.set_translator(CatalogTranslator())
+
+    async def close(self) -> None:
+        """Unload the cogs (they stop their loops and flush their queues), then close the store."""
+        await super().close()
+        await self.db.close()
 
     async def on_ready(self) -> None:
         log.info("Connected as %s (%s) to %d server(s)", self.user, getattr(self.user, "id", "?"), len(self.guilds))

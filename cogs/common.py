@@ -1,0 +1,142 @@
+"""What every cog shares: who is a moderator, which language to answer in, safe text for Discord."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot.client import report_error
+from bot.errors import UserFacingError
+from bot.i18n import language_of
+from db.audit import AuditStore
+from db.guild_settings import GuildSettings, GuildSettingsStore
+
+if TYPE_CHECKING:
+    from bot.client import Tribune
+
+NO_MENTIONS = discord.AllowedMentions.none()
+
+# Discord's permission flag names → the French/English names members see in their client.
+PERMISSION_NAMES = {
+    "view_channel": ("Voir le salon", "View Channel"),
+    "send_messages": ("Envoyer des messages", "Send Messages"),
+    "send_messages_in_threads": ("Envoyer des messages dans les fils", "Send Messages in Threads"),
+    "create_public_threads": ("Créer des fils publics", "Create Public Threads"),
+    "embed_links": ("Intégrer des liens", "Embed Links"),
+    "attach_files": ("Joindre des fichiers", "Attach Files"),
+    "read_message_history": ("Voir les anciens messages", "Read Message History"),
+    "manage_messages": ("Gérer les messages", "Manage Messages"),
+    "manage_threads": ("Gérer les fils", "Manage Threads"),
+}
+
+
+def permission_label(flag: str, language: str) -> str:
+    """`« Créer des fils publics »` / `"Create Public Threads"`."""
+    french, english = PERMISSION_NAMES.get(flag, (flag, flag))
+    return f"« {french} »" if language == "fr" else f'"{english}"'
+
+
+def member_language(interaction: discord.Interaction) -> str:
+    """Ephemeral replies follow the member's client language."""
+    return language_of(str(interaction.locale))
+
+
+def tribune(interaction: discord.Interaction) -> Tribune:
+    return interaction.client  # type: ignore[return-value]
+
+
+async def settings_of(interaction: discord.Interaction) -> GuildSettings:
+    if interaction.guild_id is None:
+        raise UserFacingError("error.guild_only")
+    async with tribune(interaction).db.read() as conn:
+        return await GuildSettingsStore(conn).get(interaction.guild_id)
+
+
+def is_moderator_member(member: discord.Member, settings: GuildSettings) -> bool:
+    """Manage Server, or the server's configured moderator role."""
+    if member.guild_permissions.manage_guild or member.guild_permissions.administrator:
+        return True
+    return settings.moderator_role_id is not None and any(r.id == settings.moderator_role_id for r in member.roles)
+
+
+class Refused(app_commands.CheckFailure):
+    """A check's refusal, carrying the member-facing error to the tree's error handler."""
+
+    def __init__(self, error: UserFacingError) -> None:
+        super().__init__(error.key)
+        self.original = error
+
+
+async def ensure_moderator(interaction: discord.Interaction) -> bool:
+    """The one server-side moderator check (Discord's default_permissions can be changed by admins)."""
+    if interaction.guild_id is None or not isinstance(interaction.user, discord.Member):
+        raise Refused(UserFacingError("error.guild_only"))
+    if not is_moderator_member(interaction.user, await settings_of(interaction)):
+        raise Refused(UserFacingError("error.not_moderator"))
+    return True
+
+
+def reports_errors(
+    callback: Callable[[Any, discord.Interaction], Awaitable[None]],
+) -> Callable[[Any, discord.Interaction], Awaitable[None]]:
+    """For component and modal callbacks: errors reach the member like command errors do."""
+
+    @functools.wraps(callback)
+    async def wrapper(self: Any, interaction: discord.Interaction) -> None:
+        try:
+            await callback(self, interaction)
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+    return wrapper
+
+
+# Decorator for every moderator command: the server-side check, found by the tree-wide test.
+moderator_only = app_commands.check(ensure_moderator)
+
+
+def missing_permissions(channel: discord.abc.GuildChannel | discord.Thread, needed: tuple[str, ...]) -> list[str]:
+    """The permission flags Tribune lacks in `channel`, among `needed`."""
+    me = channel.guild.me
+    permissions = channel.permissions_for(me)
+    return [flag for flag in needed if not getattr(permissions, flag)]
+
+
+def require_permissions(
+    channel: discord.abc.GuildChannel | discord.Thread, needed: tuple[str, ...], language: str
+) -> None:
+    """Refuse early, naming the missing permission, instead of failing half-way through a post."""
+    missing = missing_permissions(channel, needed)
+    if missing:
+        raise UserFacingError(
+            "error.bot_missing_permissions",
+            permissions=", ".join(permission_label(flag, language) for flag in missing),
+            channel=getattr(channel, "mention", f"#{channel.name}"),
+        )
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut at a word boundary with "…" so Discord's limits are kept without a broken word."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+async def audit(interaction: discord.Interaction, action: str, target: str | None = None, **details: object) -> None:
+    """Record a moderator action (and post it to the log channel when one is set)."""
+    bot = tribune(interaction)
+    assert interaction.guild_id is not None
+    async with bot.db.transaction() as conn:
+        entry = await AuditStore(conn).record(
+            interaction.guild_id, interaction.user.id, action, bot.now(), target=target, details=dict(details)
+        )
+    bot.dispatch("tribune_audit", entry)  # the settings cog mirrors it to the log channel

@@ -1,0 +1,496 @@
+"""`/poll …` commands, the vote path, live tallies and the deadline loop."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.articles.questions import parse_answers, validate_poll_question, yes_no_scale
+from bot.charts import BarGroup, bar_chart_png
+from bot.edits import EditCoalescer, RetryLater
+from bot.errors import UserFacingError
+from bot.i18n import t
+from bot.polls.durations import parse_poll_duration
+from bot.polls.export import results_csv
+from bot.polls.recorder import VoteRecorder, VoteRequest
+from bot.polls.tally import Tally, compute_tally, render_tally
+from cogs.common import (
+    NO_MENTIONS,
+    audit,
+    member_language,
+    moderator_only,
+    require_permissions,
+    settings_of,
+    shorten,
+)
+from cogs.polls.items import DYNAMIC_ITEMS
+from cogs.polls.render import poll_message
+from db.articles import Article, ArticleStore
+from db.guild_settings import GuildSettingsStore
+from db.polls import NewPoll, Poll, PollOption, PollStore
+
+if TYPE_CHECKING:
+    from bot.client import Tribune
+
+log = logging.getLogger(__name__)
+
+POST_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
+DISCORD_UNKNOWN_MESSAGE = 10008
+DISCORD_OLD_MESSAGE_EDIT_QUOTA = 30046
+CLOSE_LOOP_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class PollSnapshot:
+    """Everything a poll message shows, read from the store in one go."""
+
+    poll: Poll
+    tally: Tally
+    article: Article | None
+    language: str
+
+
+class DeleteConfirmation(discord.ui.View):
+    """An ephemeral yes/no before a poll is deleted (short-lived, so an in-memory view is right)."""
+
+    def __init__(self, cog: PollsCog, poll: Poll, language: str) -> None:
+        super().__init__(timeout=120)
+        self.cog, self.poll = cog, poll
+        self.confirm.label = t("poll.delete_confirm_button", language)
+        self.cancel.label = t("common.cancel", language)
+
+    @discord.ui.button(style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+        self.stop()
+        await self.cog.delete_poll(interaction, self.poll)
+
+    @discord.ui.button(style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+        self.stop()
+        await interaction.response.edit_message(content=t("common.cancelled", member_language(interaction)), view=None)
+
+
+class PollsCog(
+    commands.GroupCog, name="PollsCog", group_name="poll", group_description="Polls: create, results, close"
+):
+    """Polls with one-click votes, coalesced live tallies and deadlines that hold across restarts."""
+
+    def __init__(self, bot: Tribune) -> None:
+        self.bot = bot
+        self.recorder = VoteRecorder(bot.db, bot.secret, bot.now)
+        self.edits = EditCoalescer(self._apply_render, interval=bot.tally_edit_interval)
+        # Builders of extra buttons for a poll message (the opinions cog adds 💬 Donner mon avis).
+        self.extra_items: list[Callable[[PollSnapshot], discord.ui.Item[Any] | None]] = []
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.recorder.start()
+        self.close_due_polls_loop.change_interval(seconds=self.bot.close_loop_seconds)
+        self.close_due_polls_loop.start()
+
+    async def cog_unload(self) -> None:
+        self.close_due_polls_loop.cancel()
+        self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
+        await self.recorder.stop()
+        await self.edits.close()
+
+    # --- rendering -------------------------------------------------------------------------------------
+
+    async def snapshot(self, poll_id: int) -> PollSnapshot | None:
+        async with self.bot.db.read() as conn:
+            store = PollStore(conn)
+            poll = await store.get(poll_id)
+            if poll is None:
+                return None
+            counts = await store.counts(poll_id)
+            article = await ArticleStore(conn).get(poll.article_id) if poll.article_id else None
+            settings = await GuildSettingsStore(conn).get(poll.guild_id)
+        tally = compute_tally(poll.options, counts.per_option, counts.voters)
+        return PollSnapshot(poll, tally, article, settings.language)
+
+    def extra_buttons(self, snapshot: PollSnapshot) -> list[discord.ui.Item[Any]]:
+        items = (build(snapshot) for build in self.extra_items)
+        return [item for item in items if item is not None]
+
+    def message_parts(self, snapshot: PollSnapshot) -> tuple[list[discord.Embed], discord.ui.View]:
+        return poll_message(
+            snapshot.poll, snapshot.tally, snapshot.language, snapshot.article, self.extra_buttons(snapshot)
+        )
+
+    def request_render(self, poll: Poll | int, channel_id: int | None = None) -> None:
+        """Schedule a coalesced edit of the poll's message."""
+        poll_id = poll if isinstance(poll, int) else poll.id
+        channel = channel_id if channel_id is not None else getattr(poll, "channel_id", None)
+        self.edits.request(poll_id, channel or 0)
+
+    async def _apply_render(self, key: Hashable) -> None:
+        poll_id = int(key)  # type: ignore[call-overload]
+        snapshot = await self.snapshot(poll_id)
+        if snapshot is None or snapshot.poll.status == "deleted" or snapshot.poll.message_id is None:
+            return
+        poll = snapshot.poll
+        embeds, view = self.message_parts(snapshot)
+        message = self.bot.get_partial_messageable(poll.channel_id or 0).get_partial_message(poll.message_id)
+        try:
+            await message.edit(embeds=embeds, view=view, allowed_mentions=NO_MENTIONS)
+        except discord.NotFound as exc:
+            if exc.code != DISCORD_UNKNOWN_MESSAGE:
+                raise
+            log.info("Poll %s: its message is gone; nothing to update", poll_id)
+        except discord.HTTPException as exc:
+            if exc.code == DISCORD_OLD_MESSAGE_EDIT_QUOTA:
+                raise RetryLater() from exc  # the coalescer backs off and keeps the final state pending
+            if isinstance(exc, discord.Forbidden):
+                log.warning("Poll %s: no right to edit its message in channel %s", poll_id, poll.channel_id)
+            else:
+                raise
+        async with self.bot.db.transaction() as conn:
+            await PollStore(conn).mark_rendered(poll_id)
+
+    async def resume_pending_renders(self) -> None:
+        """Polls whose last tally never reached Discord (crash, shutdown) are edited again."""
+        async with self.bot.db.read() as conn:
+            store = PollStore(conn)
+            for poll_id in await store.render_pending():
+                poll = await store.get(poll_id)
+                if poll is not None:
+                    self.request_render(poll)
+
+    # --- voting ----------------------------------------------------------------------------------------
+
+    async def vote(self, interaction: discord.Interaction, poll_id: int, position: int) -> None:
+        """A click on an answer: committed first, acknowledged after, tally edited later (coalesced)."""
+        roles = getattr(interaction.user, "roles", [])
+        request = VoteRequest(poll_id, interaction.user.id, position, frozenset(r.id for r in roles))
+        outcome = await self.recorder.submit(request)
+        language = member_language(interaction)
+        if not outcome.accepted:
+            assert outcome.refusal is not None
+            await interaction.response.send_message(
+                t(outcome.refusal, language, role=f"<@&{outcome.role_id}>"), ephemeral=True
+            )
+            return
+        if outcome.added is not None:
+            text = t("vote.recorded", language, answer=outcome.added)
+        else:
+            text = t("vote.withdrawn", language, answer=", ".join(outcome.removed))
+        if len(outcome.choices) > 1:
+            text += "\n" + t("vote.current_choices", language, answers=", ".join(outcome.choices))
+        await interaction.response.send_message(text, ephemeral=True)
+        self.request_render(poll_id, outcome.channel_id)
+
+    async def send_results(self, interaction: discord.Interaction, poll_id: int) -> None:
+        """Results with a chart, privately; only counts, never who voted."""
+        language = member_language(interaction)
+        snapshot = await self.snapshot(poll_id)
+        if snapshot is None or snapshot.poll.status == "deleted" or snapshot.poll.guild_id != interaction.guild_id:
+            raise UserFacingError("vote.poll_missing")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        chart = results_chart(snapshot, language)
+        embed = discord.Embed(
+            title=shorten(snapshot.poll.question, 256), description=render_tally(snapshot.tally, language)
+        )
+        embed.set_image(url="attachment://resultats.png")
+        await interaction.followup.send(embed=embed, file=chart, ephemeral=True)
+
+    # --- deadlines -------------------------------------------------------------------------------------
+
+    @tasks.loop(seconds=CLOSE_LOOP_SECONDS)
+    async def close_due_polls_loop(self) -> None:
+        await self.close_due_polls()
+
+    @close_due_polls_loop.before_loop
+    async def _before_close_loop(self) -> None:
+        await self.bot.wait_until_ready()
+        await self.resume_pending_renders()
+
+    @close_due_polls_loop.error
+    async def _close_loop_error(self, error: BaseException) -> None:
+        log.exception("The poll deadline loop failed; it restarts", exc_info=error)
+        self.close_due_polls_loop.restart()
+
+    async def close_due_polls(self) -> list[int]:
+        """Close every open poll past its deadline (including those that expired while the bot was down)."""
+        now = self.bot.now()
+        async with self.bot.db.read() as conn:
+            due = await PollStore(conn).due(now, limit=200)
+        closed = []
+        for poll_id in due:
+            if await self.close(poll_id):
+                closed.append(poll_id)
+        return closed
+
+    async def close(self, poll_id: int) -> bool:
+        """Close one poll: store first, then the message (final tally, disabled buttons) and the thread."""
+        async with self.bot.db.transaction() as conn:
+            if not await PollStore(conn).close(poll_id, self.bot.now()):
+                return False
+        self.recorder.forget_poll(poll_id)
+        snapshot = await self.snapshot(poll_id)
+        if snapshot is None:
+            return True
+        self.request_render(snapshot.poll)
+        thread_id = snapshot.poll.thread_id or (snapshot.article.thread_id if snapshot.article else None)
+        if thread_id:
+            await self.post_final_results(thread_id, snapshot)
+        return True
+
+    async def post_final_results(self, thread_id: int, snapshot: PollSnapshot) -> None:
+        language = snapshot.language
+        text = t("poll.final_results", language, question=shorten(snapshot.poll.question, 300))
+        embed = discord.Embed(description=render_tally(snapshot.tally, language))
+        embed.set_image(url="attachment://resultats.png")
+        try:
+            await self.bot.get_partial_messageable(thread_id).send(
+                text, embed=embed, file=results_chart(snapshot, language), allowed_mentions=NO_MENTIONS
+            )
+        except discord.HTTPException:
+            log.warning("Could not post the final results of poll %s in thread %s", snapshot.poll.id, thread_id)
+
+    # --- creation (also used by the articles cog) ------------------------------------------------------
+
+    async def post_poll(
+        self,
+        channel: discord.abc.Messageable,
+        new: NewPoll,
+        article: Article | None = None,
+    ) -> tuple[Poll, discord.Message]:
+        """Store the poll, post its message, record the message id. Nothing half-done stays behind."""
+        async with self.bot.db.transaction() as conn:
+            poll = await PollStore(conn).create(new)
+        snapshot = await self.snapshot(poll.id)
+        assert snapshot is not None
+        embeds, view = self.message_parts(snapshot)
+        try:
+            message = await channel.send(embeds=embeds, view=view, allowed_mentions=NO_MENTIONS)
+        except BaseException:
+            async with self.bot.db.transaction() as conn:
+                await conn.execute("DELETE FROM polls WHERE id = ?", (poll.id,))
+            raise
+        async with self.bot.db.transaction() as conn:
+            await PollStore(conn).set_message(poll.id, message.channel.id, message.id)
+        return poll, message
+
+    # --- commands --------------------------------------------------------------------------------------
+
+    async def poll_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+        if interaction.guild_id is None:
+            return []
+        async with self.bot.db.read() as conn:
+            found = await PollStore(conn).search(interaction.guild_id, current.strip(), limit=25)
+        language = member_language(interaction)
+        return [
+            app_commands.Choice(
+                name=shorten(f"#{pid} · {question} ({t('poll.status.' + status, language)})", 100), value=pid
+            )
+            for pid, question, status in found
+        ]
+
+    async def poll_of_guild(self, interaction: discord.Interaction, poll_id: int) -> Poll:
+        async with self.bot.db.read() as conn:
+            poll = await PollStore(conn).get(poll_id)
+        if poll is None or poll.guild_id != interaction.guild_id or poll.status == "deleted":
+            raise UserFacingError("poll.not_found", poll=poll_id)
+        return poll
+
+    @app_commands.command(name="create", description="Create a button poll (moderators)")
+    @app_commands.describe(
+        question="The question (300 characters at most)",
+        answers="Answers separated by ; (default: Oui / Plutôt oui / Plutôt non / Non / Sans avis)",
+        duration="How long it stays open: 12h, 3d, 1w (default: the server's setting)",
+        multiple="Members may choose several answers",
+        anonymous="Only counts are shown, never who voted (default: yes)",
+        role="Only members with this role may vote",
+        channel="Where to post it (default: this channel)",
+    )
+    @app_commands.guild_only()
+    @moderator_only
+    async def create(
+        self,
+        interaction: discord.Interaction,
+        question: app_commands.Range[str, 1, 300],
+        answers: str | None = None,
+        duration: str | None = None,
+        multiple: bool = False,
+        anonymous: bool = True,
+        role: discord.Role | None = None,
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        """Create a button poll (moderators)."""
+        language = member_language(interaction)
+        settings = await settings_of(interaction)
+        text = validate_poll_question(question)
+        if answers:
+            labels, scores, kind = parse_answers(answers), None, "choice"
+        else:
+            labels, scores = yes_no_scale(settings.language)
+            kind = "scale"
+        span = parse_poll_duration(duration) if duration else timedelta(seconds=settings.poll_duration_seconds)
+        target = channel or interaction.channel
+        if not isinstance(target, discord.TextChannel | discord.Thread):
+            raise UserFacingError("poll.channel_invalid")
+        require_permissions(target, POST_PERMISSIONS, language)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        now = self.bot.now()
+        options = [PollOption(i, label, scores[i] if scores else None) for i, label in enumerate(labels)]
+        new = NewPoll(
+            guild_id=interaction.guild_id or 0,
+            question=text,
+            kind=kind,
+            options=options,
+            created_by=interaction.user.id,
+            created_at=now,
+            closes_at=now + span,
+            multiple=multiple,
+            anonymous=anonymous,
+            role_id=role.id if role else None,
+            channel_id=target.id,
+        )
+        poll, message = await self.post_poll(target, new)
+        await audit(interaction, "poll.create", f"poll:{poll.id}", question=text)
+        await interaction.followup.send(t("poll.created", language, link=message.jump_url), ephemeral=True)
+
+    @app_commands.command(name="results", description="See a poll's results with a chart")
+    @app_commands.describe(poll="The poll")
+    @app_commands.autocomplete(poll=poll_autocomplete)
+    @app_commands.guild_only()
+    async def results(self, interaction: discord.Interaction, poll: int) -> None:
+        """See a poll's results with a chart."""
+        await self.send_results(interaction, poll)
+
+    @app_commands.command(name="close", description="Close a poll now (moderators)")
+    @app_commands.describe(poll="The poll")
+    @app_commands.autocomplete(poll=poll_autocomplete)
+    @app_commands.guild_only()
+    @moderator_only
+    async def close_command(self, interaction: discord.Interaction, poll: int) -> None:
+        """Close a poll now (moderators)."""
+        language = member_language(interaction)
+        target = await self.poll_of_guild(interaction, poll)
+        if not await self.close(target.id):
+            raise UserFacingError("poll.already_closed", poll=poll)
+        await audit(interaction, "poll.close", f"poll:{poll}")
+        await interaction.response.send_message(t("poll.closed_done", language, poll=poll), ephemeral=True)
+
+    @app_commands.command(name="reopen", description="Reopen a closed poll (moderators)")
+    @app_commands.describe(
+        poll="The poll", duration="How long it stays open: 12h, 3d, 1w (default: the server's setting)"
+    )
+    @app_commands.autocomplete(poll=poll_autocomplete)
+    @app_commands.guild_only()
+    @moderator_only
+    async def reopen(self, interaction: discord.Interaction, poll: int, duration: str | None = None) -> None:
+        """Reopen a closed poll (moderators)."""
+        language = member_language(interaction)
+        target = await self.poll_of_guild(interaction, poll)
+        settings = await settings_of(interaction)
+        span = parse_poll_duration(duration) if duration else timedelta(seconds=settings.poll_duration_seconds)
+        async with self.bot.db.transaction() as conn:
+            if not await PollStore(conn).reopen(target.id, self.bot.now() + span):
+                raise UserFacingError("poll.not_closed", poll=poll)
+        self.request_render(target)
+        await audit(interaction, "poll.reopen", f"poll:{poll}", seconds=int(span.total_seconds()))
+        await interaction.response.send_message(t("poll.reopened", language, poll=poll), ephemeral=True)
+
+    @app_commands.command(name="delete", description="Delete a poll and its message (moderators)")
+    @app_commands.describe(poll="The poll")
+    @app_commands.autocomplete(poll=poll_autocomplete)
+    @app_commands.guild_only()
+    @moderator_only
+    async def delete(self, interaction: discord.Interaction, poll: int) -> None:
+        """Delete a poll and its message (moderators)."""
+        language = member_language(interaction)
+        target = await self.poll_of_guild(interaction, poll)
+        await interaction.response.send_message(
+            t("poll.delete_confirm", language, question=shorten(target.question, 200)),
+            view=DeleteConfirmation(self, target, language),
+            ephemeral=True,
+        )
+
+    async def delete_poll(self, interaction: discord.Interaction, poll: Poll) -> None:
+        language = member_language(interaction)
+        async with self.bot.db.transaction() as conn:
+            deleted = await PollStore(conn).mark_deleted(poll.id, self.bot.now())
+        if deleted and poll.message_id and poll.channel_id:
+            try:
+                await self.bot.get_partial_messageable(poll.channel_id).get_partial_message(poll.message_id).delete()
+            except discord.NotFound:
+                pass
+        self.recorder.forget_poll(poll.id)
+        await audit(interaction, "poll.delete", f"poll:{poll.id}", question=poll.question)
+        await interaction.response.edit_message(content=t("poll.deleted", language, poll=poll.id), view=None)
+
+    @app_commands.command(name="export", description="Export a poll's results as CSV (moderators)")
+    @app_commands.describe(poll="The poll")
+    @app_commands.autocomplete(poll=poll_autocomplete)
+    @app_commands.guild_only()
+    @moderator_only
+    async def export(self, interaction: discord.Interaction, poll: int) -> None:
+        """Export a poll's results as CSV (moderators)."""
+        language = member_language(interaction)
+        target = await self.poll_of_guild(interaction, poll)
+        snapshot = await self.snapshot(target.id)
+        assert snapshot is not None
+        votes = None
+        if not target.anonymous:  # the voters of an anonymous poll are never revealed
+            async with self.bot.db.read() as conn:
+                stored = await PollStore(conn).votes(target.id)
+            labels = {o.position: o.label for o in target.options}
+            votes = [(v.voter, labels.get(v.position, "?"), v.voted_at) for v in stored]
+        headers = {
+            key: t(f"export.{key}", language)
+            for key in ("question", "voters", "answer", "count", "percent", "member", "time")
+        }
+        data = results_csv(target.question, snapshot.tally, votes, headers)
+        await audit(interaction, "poll.export", f"poll:{poll}")
+        await interaction.response.send_message(
+            t("poll.exported", language, poll=poll),
+            file=discord.File(io.BytesIO(data), filename=f"sondage-{poll}.csv"),
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="list", description="List the server's polls (moderators)")
+    @app_commands.describe(status="Only open or only closed polls")
+    @app_commands.choices(
+        status=[app_commands.Choice(name="open", value="open"), app_commands.Choice(name="closed", value="closed")]
+    )
+    @app_commands.guild_only()
+    @moderator_only
+    async def list_polls(
+        self, interaction: discord.Interaction, status: app_commands.Choice[str] | None = None
+    ) -> None:
+        """List the server's polls (moderators)."""
+        language = member_language(interaction)
+        async with self.bot.db.read() as conn:
+            polls = await PollStore(conn).list_for_guild(interaction.guild_id or 0, status.value if status else None)
+        if not polls:
+            await interaction.response.send_message(t("poll.list_empty", language), ephemeral=True)
+            return
+        lines = [
+            t(
+                "poll.list_line",
+                language,
+                poll=p.id,
+                question=shorten(p.question, 80),
+                status=t(f"poll.status.{p.status}", language),
+                when=f"<t:{int((p.closed_at or p.closes_at).timestamp())}:R>",
+            )
+            for p in polls
+        ]
+        embed = discord.Embed(title=t("poll.list_title", language), description=shorten("\n".join(lines), 4096))
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+def results_chart(snapshot: PollSnapshot, language: str) -> discord.File:
+    bars: Sequence[tuple[str, int]] = [(a.label, a.count) for a in snapshot.tally.answers]
+    png = bar_chart_png([BarGroup(snapshot.poll.question, bars)], language)
+    return discord.File(io.BytesIO(png), filename="resultats.png")

@@ -1,0 +1,110 @@
+"""The poll message: embeds and buttons, rebuilt from the store at every (coalesced) edit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import discord
+
+from bot.i18n import t
+from bot.i18n.formatting import format_date
+from bot.polls.tally import Tally, render_tally
+from cogs.common import shorten
+from cogs.polls.items import ResultsButton, VoteButton
+from db.articles import Article
+from db.polls import Poll
+
+OPEN_COLOUR = discord.Colour(0x5865F2)
+CLOSED_COLOUR = discord.Colour(0x4E5058)
+BUTTONS_PER_ROW = 5
+
+# Discord's embed limits (the emulator enforces the same ones).
+TITLE_MAX, DESCRIPTION_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, FOOTER_MAX = 256, 4096, 256, 1024, 2048
+
+
+def status_line(poll: Poll, language: str) -> str:
+    """`Clôture <t:…:R>` for an open poll, `Sondage clos` for a closed one (Discord renders the time)."""
+    if poll.status != "open":
+        return t("poll.closed_banner", language)
+    return t("poll.closes", language, when=f"<t:{int(poll.closes_at.timestamp())}:R>")
+
+
+def poll_footer(poll: Poll, language: str) -> str:
+    parts = [t("poll.anonymous" if poll.anonymous else "poll.public", language)]
+    if poll.multiple:
+        parts.append(t("poll.multiple", language))
+    parts.append(f"#{poll.id}")
+    return " · ".join(parts)
+
+
+def article_embed(article: Article, language: str) -> discord.Embed:
+    """The article card: linked title, source and date, summary, keywords."""
+    embed = discord.Embed(
+        title=shorten(article.title, TITLE_MAX),
+        url=article.url or None,
+        description=shorten(article.summary, 3000),
+        colour=OPEN_COLOUR,
+    )
+    source = [part for part in (article.site_name, article.author) if part]
+    if article.published_at:
+        try:
+            source.append(format_date(date.fromisoformat(article.published_at[:10]), language))
+        except ValueError:
+            source.append(article.published_at)
+    if source:
+        embed.set_author(name=shorten(" · ".join(source), 256))
+    if article.image_url and article.image_url.startswith(("http://", "https://")):
+        embed.set_thumbnail(url=article.image_url)
+    if article.keywords:
+        embed.set_footer(text=shorten(" · ".join(article.keywords), FOOTER_MAX))
+    return embed
+
+
+def poll_embed(poll: Poll, tally: Tally, language: str, *, with_title: bool = True) -> discord.Embed:
+    """The live results: one bar per answer, voters, mean score, and the deadline."""
+    body = f"{render_tally(tally, language)}\n\n{status_line(poll, language)}"
+    embed = discord.Embed(
+        title=shorten(poll.question, TITLE_MAX) if with_title else None,
+        description=shorten(body, DESCRIPTION_MAX),
+        colour=OPEN_COLOUR if poll.status == "open" else CLOSED_COLOUR,
+    )
+    embed.set_footer(text=poll_footer(poll, language))
+    return embed
+
+
+def poll_view(poll: Poll, language: str, extra: Sequence[discord.ui.Item[Any]] = ()) -> discord.ui.View:
+    """Answer buttons (disabled once closed), then the extra buttons and 📊 Résultats.
+
+    Every item is a DynamicItem, so discord.py keeps no per-message View in memory.
+    """
+    view = discord.ui.View(timeout=None)
+    closed = poll.status != "open"
+    for index, option in enumerate(poll.options):
+        button = VoteButton(poll.id, option.position, shorten(option.label, 80), disabled=closed)
+        button.row = index // BUTTONS_PER_ROW
+        view.add_item(button)
+    last_row = (len(poll.options) - 1) // BUTTONS_PER_ROW + 1
+    for item in extra:
+        item.row = last_row
+        view.add_item(item)
+    results = ResultsButton(poll.id, t("poll.results_button", language))
+    results.row = last_row
+    view.add_item(results)
+    return view
+
+
+def poll_message(
+    poll: Poll,
+    tally: Tally,
+    language: str,
+    article: Article | None = None,
+    extra: Sequence[discord.ui.Item[Any]] = (),
+) -> tuple[list[discord.Embed], discord.ui.View]:
+    """Embeds and buttons of a poll message (an article post carries its card first)."""
+    if article is None:
+        return [poll_embed(poll, tally, language)], poll_view(poll, language, extra)
+    card = article_embed(article, language)
+    results = poll_embed(poll, tally, language)
+    return [card, results], poll_view(poll, language, extra)
