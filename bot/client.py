@@ -103,6 +103,7 @@ class Tribune(commands.Bot):
         extensions: Sequence[str] = EXTENSIONS,
         tally_edit_interval: float = 2.0,
         close_loop_seconds: float = 30.0,
+        edit_retry_seconds: float = 30.0,
         **options: object,
     ) -> None:
         super().__init__(
@@ -122,6 +123,7 @@ class Tribune(commands.Bot):
         # Tuning knobs: a poll message is edited at most once per interval; due polls are closed this often.
         self.tally_edit_interval = tally_edit_interval
         self.close_loop_seconds = close_loop_seconds
+        self.edit_retry_seconds = edit_retry_seconds  # first back-off after Discord refused an edit
 
     def now(self) -> datetime:
         """The current time from the injected clock (tests drive it)."""

@@ -86,7 +86,9 @@ class PollsCog(
     def __init__(self, bot: Tribune) -> None:
         self.bot = bot
         self.recorder = VoteRecorder(bot.db, bot.secret, bot.now)
-        self.edits = EditCoalescer(self._apply_render, interval=bot.tally_edit_interval)
+        self.edits = EditCoalescer(
+            self._apply_render, interval=bot.tally_edit_interval, first_retry=bot.edit_retry_seconds
+        )
         # Builders of extra buttons for a poll message (the opinions cog adds 💬 Donner mon avis).
         self.extra_items: list[Callable[[PollSnapshot], discord.ui.Item[Any] | None]] = []
         super().__init__()

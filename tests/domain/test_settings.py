@@ -38,7 +38,9 @@ def test_repr_never_shows_the_token_or_the_secret() -> None:
     assert "very-secret-token" not in repr(settings) and "hmac-key" not in repr(settings)
 
 
-@pytest.mark.parametrize("name,value", [("TRIBUNE_DEV_GUILD", "abc"), ("TRIBUNE_LOG_LEVEL", "x"), ("DATABASE_URL", "x")])
+@pytest.mark.parametrize(
+    "name,value", [("TRIBUNE_DEV_GUILD", "abc"), ("TRIBUNE_LOG_LEVEL", "x"), ("DATABASE_URL", "x")]
+)
 def test_malformed_values_raise_a_settings_error_naming_the_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})
