@@ -1,0 +1,265 @@
+"""Text normalisation and sentence splitting for scraped (mostly French) news text.
+
+Scraped articles arrive with defects that break every later step: paragraphs glued without a space
+("chaque année.6 ans plus tard", "Nvidia.Nvidia pourrait"), glued questions ("pertinente ?Quel"),
+empty quotations left by a stripped embed (``a déclaré : "".``), stray spaces before full stops and a mix
+of U+00A0 / U+202F / plain spaces before ``? ! : ;``. :func:`normalize_text` repairs them without
+touching "M. Macron", "3.5", "ASP.NET", "amazon.fr", URLs, "e.g." or "etc.".
+:func:`split_sentences` is French-aware: abbreviations, initials, decimals, « » quotations, ellipses.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+from .language import detect_language
+
+LOWER = "a-zß-öø-ÿœæ"
+UPPER = "A-ZÀ-ÖØ-ÞŒÆ"
+
+_SPACES = "\u00a0\u202f\u2007\u2008\u2009\u200a\u2002\u2003\u2004\u2005\u2006\u205f\u3000\t\x0b\x0c"
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_TRANSLATE = str.maketrans({**{c: " " for c in _SPACES}, **{c: None for c in _INVISIBLE}, "\r": "\n"})
+
+# URLs and e-mail addresses are masked while repairing punctuation, then restored verbatim.
+_PROTECTED = re.compile(
+    r"(?:https?|ftp)://[^\s<>«»\"]+|www\.[^\s<>«»\"]+\.[^\s<>«»\"]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+    re.IGNORECASE,
+)
+_MASK = re.compile("\ue000(\\d+)\ue001")
+
+# "année.6 ans", "projet.6.12 devrait", "PREEMPT_RT.20 ans": a word glued to a number opening a sentence.
+_GLUED_NUMBER = re.compile(r"(?<=[^\W\d][^\W\d])\.(?=\d[\d.,]*(?:\s|$))")
+# "Nvidia.Nvidia", "2020.Anthropic", '"".Nvidia', "tard…Il": end of sentence glued to a capital.
+_GLUED_CAPITAL = re.compile(rf"(?<=[{LOWER}\d)\]»\"”%€$£¥°])(\.|…|\.\.\.)(?=[«\"“{UPPER}])")
+# "pertinente ?Quel", "vous ?Utilisez": question or exclamation glued to the next sentence.
+_GLUED_QUESTION = re.compile(rf"([?!]+)(?=[«\"“{UPPER}])")
+# ".NET", ".AI", ".JS": all-caps suffixes of product names, not a new sentence.
+_CAPS_SUFFIX = re.compile(rf"[{UPPER}]{{1,4}}(?![{LOWER}{UPPER}\d])")
+_SPACE_BEFORE_STOP = re.compile(r"(?<=[\w)»\"%\ue001])[ ]+([.,])(?=\s|$)")
+_FR_HIGH_PUNCT = re.compile(r"(?<=[^\s?!;:«(\[])[ ]*([?!;:]+)(?=\s|$|[»\"”)\]])")
+_EN_HIGH_PUNCT = re.compile(r"(?<=[\w)\]\"”’%\ue001])[ ]+([?!;:]+)(?=\s|$|[\"”)\]])")
+_MULTI_SPACE = re.compile(r"[ ]{2,}")
+_EMPTY_QUOTE = re.compile(r"\"\s*\"|“\s*”|„\s*“|«\s*»")
+_LIST_ITEM = re.compile(r"^(?:[-*•–—]\s|\d{1,3}[.)]\s)")
+_LINE_END = re.compile(r"[.!?:;…»\"”)]$")
+
+# Sentence splitting ------------------------------------------------------------------------------
+
+_BOUNDARY = re.compile(r"(\.{3}|[.!?…]+)((?:[ ]?[»”\")\]])*)(\s+)")
+_NEXT_START = re.compile(rf"[{UPPER}\d«\"“(\[—–-]|[{LOWER}]+[{UPPER}]")
+_TOKEN_BEFORE = re.compile(r"([\w.'’-]+)$")
+_DOTTED_ABBREVIATION = re.compile(r"(?:[^\W\d]{1,2}\.)+-?[^\W\d]{1,2}")
+ABBREVIATIONS = frozenset(
+    {
+        # French
+        "m", "mm", "mme", "mmes", "mlle", "mlles", "mgr", "dr", "pr", "st", "ste", "cf", "p", "pp",
+        "vol", "art", "al", "éd", "env", "ex", "fig", "chap", "av", "apr", "n", "tél", "hab", "coll",
+        "dir", "réf", "sq", "suiv", "trad", "boul", "bd", "ch", "cie", "ets",
+        # English
+        "mr", "mrs", "ms", "jr", "sr", "prof", "gen", "col", "lt", "sgt", "capt", "gov", "sen", "rep",
+        "vs", "approx", "dept", "no", "nos", "jan", "feb", "mar", "jun", "jul", "aug", "sep", "oct",
+        "nov", "dec", "mt", "ft",
+    }
+)  # fmt: skip
+_NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "n", "p", "pp", "vol", "art", "ch", "fig", "chap"})
+
+
+def _mask(text: str) -> tuple[str, list[str]]:
+    saved: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        value = match.group(0)
+        # Trailing punctuation belongs to the sentence, not to the URL.
+        stripped = value.rstrip(".,;:!?)»\"'’")
+        if "(" in stripped and value[len(stripped) :].startswith(")"):
+            stripped += ")"
+        saved.append(stripped)
+        return f"\ue000{len(saved) - 1}\ue001" + value[len(stripped) :]
+
+    return _PROTECTED.sub(keep, text), saved
+
+
+def _unmask(text: str, saved: list[str]) -> str:
+    if not saved:
+        return text
+    return _MASK.sub(lambda m: saved[int(m.group(1))], text)
+
+
+def _split_glued(match: re.Match[str]) -> str:
+    following = match.string[match.end() :]
+    if _CAPS_SUFFIX.match(following):
+        return match.group(0)
+    return match.group(1) + " "
+
+
+def _fix_glued(text: str) -> str:
+    text = _GLUED_NUMBER.sub(". ", text)
+    text = _GLUED_CAPITAL.sub(_split_glued, text)
+    return _GLUED_QUESTION.sub(r"\1 ", text)
+
+
+def _unwrap(block: str) -> list[str]:
+    """Turn a block of lines into paragraphs: hard-wrapped lines are joined, real line breaks kept."""
+    lines = [line.strip() for line in block.split("\n")]
+    lines = [line for line in lines if line]
+    paragraphs: list[str] = []
+    for line in lines:
+        if paragraphs and not _LINE_END.search(paragraphs[-1]) and not _LIST_ITEM.match(line):
+            paragraphs[-1] = f"{paragraphs[-1]} {line}"
+        else:
+            paragraphs.append(line)
+    return paragraphs
+
+
+def _drop_empty_quotes(paragraph: str, lang: str) -> str:
+    """Remove empty quotations; drop a sentence whose only purpose was to introduce one."""
+    if not _EMPTY_QUOTE.search(paragraph):
+        return paragraph
+    kept: list[str] = []
+    for sentence in split_sentences(paragraph, lang=lang):
+        if _EMPTY_QUOTE.search(sentence):
+            stripped = _EMPTY_QUOTE.sub("", sentence)
+            stripped = re.sub(r"\s+([.,;:!?])", r"\1", stripped).strip()
+            core = stripped.rstrip(".!?… ").rstrip()
+            if not core or core.endswith((":", ",")):
+                # "X a déclaré : "".": the quotation is missing, the sentence says nothing.
+                continue
+            sentence = _MULTI_SPACE.sub(" ", stripped)
+        kept.append(sentence)
+    return " ".join(kept)
+
+
+def normalize_paragraph(text: str, lang: str = "fr") -> str:
+    """Normalise one paragraph (no line breaks expected): spaces, glued sentences, punctuation."""
+    text, saved = _mask(text)
+    text = _fix_glued(text)
+    text = _SPACE_BEFORE_STOP.sub(r"\1", text)
+    if lang == "fr":
+        text = _FR_HIGH_PUNCT.sub(r" \1", text)
+    else:
+        text = _EN_HIGH_PUNCT.sub(r"\1", text)
+    text = _MULTI_SPACE.sub(" ", text).strip()
+    text = _drop_empty_quotes(text, lang)
+    return _unmask(text, saved)
+
+
+def normalize_text(text: str, lang: str | None = None) -> str:
+    """Normalise a whole article; paragraphs are separated by one blank line.
+
+    ``lang`` ("fr", "en"…) selects the spacing convention before ``? ! : ;`` (French: one space;
+    English: none). Detected from the text when omitted. Idempotent.
+    """
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n")).translate(_TRANSLATE)
+    if lang is None:
+        lang = detect_language(text)
+    paragraphs: list[str] = []
+    for block in re.split(r"\n[ ]*\n", text):
+        for paragraph in _unwrap(block):
+            normalized = normalize_paragraph(_MULTI_SPACE.sub(" ", paragraph), lang)
+            if normalized:
+                paragraphs.append(normalized)
+    return "\n\n".join(paragraphs)
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Paragraphs of a (normalised) text: non-empty blocks separated by line breaks."""
+    return [p.strip() for p in re.split(r"\n\s*\n|\n", text) if p.strip()]
+
+
+# --------------------------------------------------------------------------------------------------
+# Sentences
+# --------------------------------------------------------------------------------------------------
+
+
+def _quote_balance(paragraph: str) -> tuple[bool, bool]:
+    """Which quote styles are balanced (and thus trustworthy for tracking) in this paragraph."""
+    guillemets = paragraph.count("«") == paragraph.count("»") and "«" in paragraph
+    curly = paragraph.count("“") == paragraph.count("”") and "“" in paragraph
+    straight = paragraph.count('"') % 2 == 0 and '"' in paragraph
+    return guillemets or curly, straight
+
+
+def _is_abbreviation(before: str, next_char: str) -> bool:
+    before = before[-60:]  # only the last token matters; keeps the search constant-time
+    match = _TOKEN_BEFORE.search(before)
+    if not match:
+        return False
+    token = match.group(1).lstrip("'’-(")
+    lowered = token.lower()
+    if lowered in _NUMBER_ABBREVIATIONS:
+        return next_char.isdigit()
+    if lowered in ABBREVIATIONS:
+        return True
+    if _DOTTED_ABBREVIATION.fullmatch(token):
+        # "e.g", "i.e", "U.S", "J.-C"
+        return True
+    if len(token) == 1 and token.isupper():
+        # An initial ("George W. Bush") only when a capitalised word precedes it.
+        previous = before[: match.start()].rstrip().rsplit(" ", 1)[-1]
+        return bool(previous) and previous[:1].isupper() and next_char.isupper()
+    return False
+
+
+def _iter_sentences(paragraph: str) -> Iterator[str]:
+    track_pairs, track_straight = _quote_balance(paragraph)
+    depth = 0
+    in_straight = False
+    scanned = 0
+    start = 0
+
+    def advance(upto: int) -> None:
+        nonlocal depth, in_straight, scanned
+        for char in paragraph[scanned:upto]:
+            if track_pairs and char in "«“":
+                depth += 1
+            elif track_pairs and char in "»”":
+                depth = max(0, depth - 1)
+            elif track_straight and char == '"':
+                in_straight = not in_straight
+        scanned = max(scanned, upto)
+
+    for match in _BOUNDARY.finditer(paragraph):
+        advance(match.end(2))
+        if depth > 0 or in_straight:
+            continue
+        rest = paragraph[match.end() :]
+        if not rest or not _NEXT_START.match(rest):
+            continue
+        punct = match.group(1)
+        if punct == "." and _is_abbreviation(paragraph[: match.start()], rest[0]):
+            continue
+        sentence = paragraph[start : match.end(2)].strip()
+        if sentence:
+            yield sentence
+        start = match.end()
+    tail = paragraph[start:].strip()
+    if tail:
+        yield tail
+
+
+def split_sentences(text: str, lang: str = "fr") -> list[str]:
+    """Split (normalised) text into sentences; never across paragraphs, never inside a quotation.
+
+    The same rules serve French and English (``lang`` is accepted for symmetry with the other helpers).
+    """
+    sentences: list[str] = []
+    for paragraph in split_paragraphs(text):
+        sentences.extend(_iter_sentences(paragraph))
+    return sentences
+
+
+def split_paragraph_sentences(text: str) -> list[list[str]]:
+    """Sentences grouped by paragraph (same rules as :func:`split_sentences`)."""
+    return [list(_iter_sentences(paragraph)) for paragraph in split_paragraphs(text)]
+
+
+def strip_for_compare(text: str) -> str:
+    """Case- and spacing-insensitive form used to compare strings (titles, questions)."""
+    text = unicodedata.normalize("NFC", text).translate(_TRANSLATE)
+    text = text.replace("’", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+", " ", text).strip().casefold()

@@ -1,0 +1,483 @@
+"""Reader questions: the questions an article ends on, turned into a poll and an opinion prompt.
+
+Detection walks back from the end of the article and keeps the contiguous block of questions found
+there: rhetorical questions in the body, questions inside quotations (« … », "…") and "Sources :" lines
+are ignored, and an "Et vous ?" header closes the block without being a question itself.
+
+Each question is *closed* (it becomes a poll) or *open* (it becomes the opinion prompt):
+
+* yes/no → a 5-point scale Oui / Plutôt oui / Plutôt non / Non / Sans avis, scored 100 / 66.7 / 33.3 / 0 /
+  None (``scale``);
+* "crédible ou pertinente" (two qualities) → Crédible et pertinente / Crédible, mais pas pertinente /
+  Pertinente, mais pas crédible / Ni crédible ni pertinente / Sans avis (``matrix``, no score);
+* "Android ou iOS ?" → the options plus Sans avis (``choice``, no score).
+
+Poll limits are Discord's (question ≤ 300 characters, ≤ 10 answers of ≤ 55 characters) so a
+:class:`PollSpec` can drive a native poll. :func:`parse_answers` and :func:`yes_no_scale` are reused by the
+poll feature for polls typed by people.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .errors import PollInputError
+from .normalize import normalize_text, split_paragraphs, split_sentences
+
+QuestionKind = Literal["closed", "open"]
+PollKind = Literal["scale", "matrix", "choice"]
+
+MAX_POLL_QUESTION_CHARS = 300
+MAX_POLL_ANSWERS = 10
+MIN_POLL_ANSWERS = 2
+MAX_POLL_ANSWER_CHARS = 55
+MAX_READER_QUESTIONS = 6
+
+# Scale scores on 0–100; "no opinion" carries no score.
+SCALE_SCORES: tuple[float | None, ...] = (100.0, 200.0 / 3.0, 100.0 / 3.0, 0.0, None)
+
+_TEXTS: dict[str, dict[str, str]] = {
+    "fr": {
+        "default_poll": "Cet article vous semble-t-il crédible ?",
+        "default_opinion": "Quel est votre avis sur le sujet ?",
+        "no_opinion": "Sans avis",
+        "yes": "Oui",
+        "rather_yes": "Plutôt oui",
+        "rather_no": "Plutôt non",
+        "no": "Non",
+        "both": "{a} et {b}",
+        "only": "{a}, mais pas {b}",
+        "neither": "Ni {a} ni {b}",
+    },
+    "en": {
+        "default_poll": "Does this article seem credible to you?",
+        "default_opinion": "What is your opinion on the subject?",
+        "no_opinion": "No opinion",
+        "yes": "Yes",
+        "rather_yes": "Rather yes",
+        "rather_no": "Rather no",
+        "no": "No",
+        "both": "{a} and {b}",
+        "only": "{a}, but not {b}",
+        "neither": "Neither {a} nor {b}",
+    },
+}
+
+
+def _texts(lang: str) -> dict[str, str]:
+    return _TEXTS.get(lang, _TEXTS["fr"])
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A reader question and whether it is closed (poll) or open (opinion prompt)."""
+
+    text: str
+    kind: QuestionKind
+
+
+@dataclass(frozen=True, slots=True)
+class PollSpec:
+    """A poll ready for Discord. ``scores`` is aligned with ``answers`` (None where an answer has no
+    score: every answer of a matrix or choice poll, "Sans avis" on a scale). ``detected`` is False for
+    the default poll."""
+
+    question: str
+    answers: list[str]
+    kind: PollKind
+    scores: list[float | None]
+    detected: bool = True
+
+    @property
+    def scored(self) -> bool:
+        """Whether answers map to a 0–100 score (scale polls)."""
+        return self.kind == "scale"
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderQuestions:
+    """Questions found at the end of an article, the poll and the opinion prompt derived from them."""
+
+    questions: list[Question]
+    poll: PollSpec
+    opinion_prompt: str
+    opinion_detected: bool = False
+    language: str = "fr"
+    extra_questions: list[Question] = field(default_factory=list)
+
+    @property
+    def closed(self) -> list[Question]:
+        """Closed questions, in article order."""
+        return [q for q in self.questions if q.kind == "closed"]
+
+    @property
+    def open(self) -> list[Question]:
+        """Open questions, in article order."""
+        return [q for q in self.questions if q.kind == "open"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Answers helpers (shared with the poll feature)
+# --------------------------------------------------------------------------------------------------
+
+
+def yes_no_scale(lang: str = "fr") -> tuple[list[str], list[float | None]]:
+    """Answers and scores of the yes/no scale: Oui / Plutôt oui / Plutôt non / Non / Sans avis."""
+    t = _texts(lang)
+    answers = [t["yes"], t["rather_yes"], t["rather_no"], t["no"], t["no_opinion"]]
+    return answers, list(SCALE_SCORES)
+
+
+def no_opinion(lang: str = "fr") -> str:
+    """The "no opinion" answer in ``lang``."""
+    return _texts(lang)["no_opinion"]
+
+
+def default_poll(lang: str = "fr") -> PollSpec:
+    """The poll used when an article asks no closed question."""
+    answers, scores = yes_no_scale(lang)
+    return PollSpec(_texts(lang)["default_poll"], answers, "scale", scores, detected=False)
+
+
+def default_opinion_prompt(lang: str = "fr") -> str:
+    """The opinion prompt used when an article asks no open question."""
+    return _texts(lang)["default_opinion"]
+
+
+def _answer_key(answer: str) -> str:
+    return re.sub(r"\s+", " ", answer).strip().casefold()
+
+
+def validate_answers(answers: list[str]) -> list[str]:
+    """Check poll answers: 2–10 distinct, non-empty, ≤ 55 characters. Returns them stripped.
+
+    Raises :class:`PollInputError` (``poll.answers.*``).
+    """
+    cleaned = [re.sub(r"\s+", " ", answer).strip() for answer in answers]
+    for position, answer in enumerate(cleaned, start=1):
+        if not answer:
+            raise PollInputError("poll.answers.empty", {"position": position})
+        if len(answer) > MAX_POLL_ANSWER_CHARS:
+            raise PollInputError("poll.answers.too_long", {"answer": answer, "max": MAX_POLL_ANSWER_CHARS})
+    seen: set[str] = set()
+    for answer in cleaned:
+        key = _answer_key(answer)
+        if key in seen:
+            raise PollInputError("poll.answers.duplicate", {"answer": answer})
+        seen.add(key)
+    if len(cleaned) < MIN_POLL_ANSWERS:
+        raise PollInputError("poll.answers.too_few", {"min": MIN_POLL_ANSWERS, "count": len(cleaned)})
+    if len(cleaned) > MAX_POLL_ANSWERS:
+        raise PollInputError("poll.answers.too_many", {"max": MAX_POLL_ANSWERS, "count": len(cleaned)})
+    return cleaned
+
+
+def parse_answers(text: str) -> list[str]:
+    """Parse answers typed as ``"a; b; c"`` (or one per line) and validate them.
+
+    Separators at the very ends are tolerated ("a; b;"); an empty answer in between is an error.
+    Raises :class:`PollInputError` (``poll.answers.*``).
+    """
+    parts = re.split(r"[;\n]", text)
+    while parts and not parts[-1].strip():
+        parts.pop()
+    while parts and not parts[0].strip():
+        parts.pop(0)
+    return validate_answers(parts)
+
+
+def validate_poll_question(text: str) -> str:
+    """Check a poll question typed by someone (non-empty, ≤ 300 characters); returns it stripped."""
+    question = re.sub(r"\s+", " ", text).strip()
+    if not question:
+        raise PollInputError("poll.question.empty")
+    if len(question) > MAX_POLL_QUESTION_CHARS:
+        raise PollInputError("poll.question.too_long", {"max": MAX_POLL_QUESTION_CHARS})
+    return question
+
+
+# --------------------------------------------------------------------------------------------------
+# Detection
+# --------------------------------------------------------------------------------------------------
+
+_QUESTION_END = re.compile(r"\?[\s)\]!…]*$")
+_HEADER = re.compile(
+    r"^(?:et\s+vous|et\s+toi|à\s+vous|a\s+vous|à\s+vous\s+la\s+parole|votre\s+avis|vos\s+avis|"
+    r"le\s+débat|débat|la\s+question|and\s+you|what\s+about\s+you|your\s+turn|over\s+to\s+you|"
+    r"your\s+opinion|discussion)\s*[?!:.]*$",
+    re.IGNORECASE,
+)
+_SOURCE_LINE = re.compile(
+    r"^\(?(?:sources?|via|crédits?(?:\s+photos?)?|photos?|image|illustration|lire\s+aussi|à\s+lire\s+aussi|"
+    r"voir\s+aussi|read\s+more|see\s+also|related|avec\s+afp|with\s+afp|mise\s+à\s+jour|update[d]?|"
+    r"tags?|mots-clés)\s*:",
+    re.IGNORECASE,
+)
+
+
+def _is_question(sentence: str) -> bool:
+    """A question asked by the article itself (not quoted)."""
+    stripped = sentence.strip()
+    if not _QUESTION_END.search(stripped):
+        return False
+    # Quoted questions end on a closing quote, so they do not match; an opening quote without its
+    # closing one means the question sits inside a quotation that started earlier.
+    opened = sum(stripped.count(q) for q in "«“„‹")
+    closed = sum(stripped.count(q) for q in "»”›")
+    return opened == closed and stripped.count('"') % 2 == 0
+
+
+def find_reader_questions(text: str, lang: str = "fr") -> list[str]:
+    """The questions closing the article (in article order), from *normalised* text."""
+    found: list[str] = []
+    # Paragraphs are split into sentences lazily: the walk usually stops after one or two of them.
+    for block in reversed(split_paragraphs(text)):
+        paragraph = split_sentences(block, lang)
+        if not paragraph:
+            continue
+        joined = " ".join(paragraph)
+        if _SOURCE_LINE.match(joined):
+            if found:
+                break  # sources sit between the article and its questions
+            continue
+        stop = False
+        for sentence in reversed(paragraph):
+            if _HEADER.match(sentence.strip()):
+                # "Et vous ?" opens the question block; alone at the very end, it is the question.
+                if not found and _is_question(sentence):
+                    found.append(sentence.strip())
+                stop = True
+                break
+            if _is_question(sentence):
+                found.append(sentence.strip())
+                if len(found) >= MAX_READER_QUESTIONS:
+                    stop = True
+                    break
+                continue
+            stop = True
+            break
+        if stop:
+            break
+    found.reverse()
+    return found
+
+
+# --------------------------------------------------------------------------------------------------
+# Classification
+# --------------------------------------------------------------------------------------------------
+
+_LEAD_IN = re.compile(
+    r"^(?:et\s+vous|et\s+toi|selon\s+vous|d['’]après\s+vous|à\s+votre\s+avis|pour\s+vous|enfin|"
+    r"alors|concrètement|in\s+your\s+opinion|and\s+you|so|finally|according\s+to\s+you)\s*,\s*",
+    re.IGNORECASE,
+)
+_OPEN_START = re.compile(
+    r"^(?:qu['’]en|que\b|qu['’]est-ce|quel|quelle|quels|quelles|lequel|laquelle|lesquels|lesquelles|"
+    r"comment|pourquoi|combien|où|quand|qui\b|quoi|de\s+quoi|à\s+quoi|en\s+quoi|dans\s+quelle\s+mesure|"
+    r"jusqu['’]où|what|how|why|which|who|whom|whose|where|when|to\s+what\s+extent)",
+    re.IGNORECASE,
+)
+_OPEN_ANYWHERE = re.compile(
+    r"\b(?:votre\s+avis|vos\s+avis|votre\s+opinion|vos\s+impressions|vos\s+retours|vos\s+expériences|"
+    r"your\s+thoughts|your\s+opinion|your\s+views?|your\s+take)\b",
+    re.IGNORECASE,
+)
+# Yes/no markers: "Pensez-vous…", "Est-ce que…", inversions "-vous", "-t-il", "-elle"…
+_CLOSED_FR = re.compile(
+    r"^(?:est-ce\s+qu|faut-il|peut-on|doit-on|va-t-on|a-t-on|y\s+a-t-il)|"
+    r"\b\w+-(?:vous|tu|t-il|t-elle|t-on|il|elle|on|ils|elles|je|nous)\b",
+    re.IGNORECASE,
+)
+_CLOSED_EN = re.compile(
+    r"^(?:do|does|did|is|are|was|were|will|would|should|shall|can|could|have|has|had|may|might|must|am|"
+    r"isn['’]t|aren['’]t|don['’]t|doesn['’]t|won['’]t|wouldn['’]t|shouldn['’]t|can['’]t)\b",
+    re.IGNORECASE,
+)
+_COPULA = re.compile(
+    r"\b(?:est|sont|soit|soient|était|semble|semblent|paraît|paraissent|reste|restent|jugez-vous|"
+    r"trouvez-vous|considérez-vous|is|are|was|were|seems?|looks?|find)\b",
+    re.IGNORECASE,
+)
+_INVERTED_SUBJECT = re.compile(r"-(?:vous|tu|t-il|t-elle|t-on|il|elle|on|ils|elles|ce)\b", re.IGNORECASE)
+_BARE_NOUN_PHRASE = re.compile(r"^(?:vos|votre|your|des|les|the)\s+\S+(?:\s+\S+)?$", re.IGNORECASE)
+_ANTONYM_PAIRS = frozenset(
+    frozenset(pair)
+    for pair in (
+        ("pour", "contre"), ("for", "against"), ("vrai", "faux"), ("vraie", "fausse"), ("true", "false"),
+        ("bon", "mauvais"), ("bonne", "mauvaise"), ("good", "bad"), ("positif", "négatif"),
+        ("positive", "négative"), ("oui", "non"), ("yes", "no"), ("gagnant", "perdant"),
+        ("gagnante", "perdante"), ("winner", "loser"), ("optimiste", "pessimiste"),
+        ("optimistic", "pessimistic"), ("utile", "inutile"), ("useful", "useless"),
+    )
+)  # fmt: skip
+_NOT_A_CHOICE = re.compile(r"\b(?:que\s+ce\s+soit|soit\b.*\bsoit|whether|either)\b", re.IGNORECASE)
+_ADVERBS = re.compile(r"^(?:plutôt|davantage|plus|rather|more)\s+", re.IGNORECASE)
+_OR = {"fr": r"\s+ou\s+(?:bien\s+)?", "en": r"\s+or\s+"}
+_QUALITY_WORD = re.compile(r"^[a-zà-öø-ÿœæ][\w-]*$")
+_ARTICLE_WORDS = frozenset(
+    "le la les l un une des du de d au aux ce cet cette ces son sa ses leur leurs mon ma mes the a an this "
+    "that these those its their".split()
+)
+
+
+def _strip_lead_in(question: str) -> str:
+    return _LEAD_IN.sub("", question.strip(), count=1)
+
+
+def classify_question(question: str, lang: str = "fr") -> QuestionKind:
+    """ "closed" (answerable by yes/no or by picking options) or "open"."""
+    body = _strip_lead_in(question).rstrip(" ?")
+    if _choice_options(question, lang) is not None:
+        return "closed"
+    if _OPEN_START.match(body):
+        return "open"
+    if _OPEN_ANYWHERE.search(body):
+        return "open"
+    if _CLOSED_FR.search(body) or _CLOSED_EN.match(body):
+        return "closed"
+    # Intonation questions ("Vous utilisez Linux ?") are yes/no; a bare noun phrase ("Vos impressions ?")
+    # asks for an opinion.
+    return "open" if _BARE_NOUN_PHRASE.match(body) else "closed"
+
+
+def _capitalize(text: str) -> str:
+    first = text.split(" ", 1)[0]
+    if any(char.isupper() for char in first[1:]):
+        return text  # "iOS", "macOS": the brand's own casing
+    return text[:1].upper() + text[1:]
+
+
+def _antonyms(first: str, second: str) -> bool:
+    a, b = first.casefold(), second.casefold()
+    if frozenset((a, b)) in _ANTONYM_PAIRS:
+        return True
+    # "juste / injuste", "légal / illégal", "fair / unfair": one quality is the negation of the other.
+    return any(b == prefix + a or a == prefix + b for prefix in ("in", "im", "il", "ir", "dé", "un", "non-", "non "))
+
+
+def _matrix_qualities(question: str, lang: str) -> tuple[str, str] | None:
+    """The two qualities of "est-elle crédible ou pertinente ?", as written (agreement kept)."""
+    body = _strip_lead_in(question).rstrip(" ?").strip()
+    match = re.search(rf"(\S+){_OR.get(lang, _OR['fr'])}(\S+)$", body)
+    if not match:
+        return None
+    first, second = match.group(1).strip(",;:"), match.group(2).strip(",;:")
+    before = body[: match.start()]
+    if re.search(r"\bplutôt\b|\brather\b", before + " " + first, re.IGNORECASE):
+        return None  # "plutôt chat ou chien": a preference between exclusive options
+    if not (_QUALITY_WORD.match(first) and _QUALITY_WORD.match(second)):
+        return None
+    if first.lower() in _ARTICLE_WORDS or second.lower() in _ARTICLE_WORDS or first.lower() == second.lower():
+        return None
+    if _antonyms(first, second):
+        return None  # "juste ou injuste", "pour ou contre": exclusive options, a choice
+    # The qualities must be attributes: "cette annonce est crédible ou pertinente", "Trouvez-vous X a ou b".
+    window = " ".join(before.split()[-6:])
+    if not _COPULA.search(window) and not re.search(r"-(?:vous|il|elle|ils|elles)\b", before):
+        return None
+    return first, second
+
+
+def _choice_options(question: str, lang: str) -> list[str] | None:
+    """Options of "Android ou iOS ?", "Préférez-vous A, B ou C ?", "… : A, B ou C ?" (None otherwise)."""
+    body = _strip_lead_in(question).rstrip(" ?").strip()
+    if _NOT_A_CHOICE.search(body):
+        return None
+    or_pattern = _OR.get(lang, _OR["fr"])
+    pair = re.search(rf"(\S+){or_pattern}(\S+)$", body)
+    if pair and _antonyms(pair.group(1), pair.group(2)):
+        return [pair.group(1), pair.group(2)]  # "pour ou contre", "juste ou injuste"
+    preference = list(re.finditer(r"\b(?:plutôt|rather)\s+", body, re.IGNORECASE))
+    if ":" in body:
+        tail = body.rsplit(":", 1)[1]
+    elif preference:
+        tail = body[preference[-1].end() :]  # "Vous êtes plutôt chat ou chien ?"
+    else:
+        inverted = list(_INVERTED_SUBJECT.finditer(body))
+        if inverted:
+            tail = body[inverted[-1].end() :]
+        else:
+            english = re.match(r"^(?:do|would|will|should|did)\s+you\s+\w+\s+(.*)$", body, re.IGNORECASE)
+            tail = english.group(1) if english else body
+    tail = _ADVERBS.sub("", tail.strip(" ,;:"))
+    if not re.search(or_pattern, tail):
+        return None
+    head, last = re.split(or_pattern, tail, maxsplit=1)
+    options = [part.strip() for part in re.split(r",\s*", head)] + [last.strip()]
+    if len(options) >= 3 and _OPEN_START.match(options[0]):
+        options = options[1:]  # "What do you prefer, Android or iOS?"
+    options = [_ADVERBS.sub("", option).strip(" ,;") for option in options]
+    if len(options) < 2 or any(not option for option in options):
+        return None
+    # Options are short names ("Android", "Visual Studio Code"), not clauses.
+    for option in options:
+        words = option.split()
+        if len(words) > 3 or len(option) > MAX_POLL_ANSWER_CHARS - 5:
+            return None
+        if words[0].lower() in {"que", "qu", "de", "d", "à", "pour", "si", "if", "to", "that"}:
+            return None
+    if len({option.casefold() for option in options}) != len(options):
+        return None
+    if len(options) + 1 > MAX_POLL_ANSWERS:
+        return None
+    if _matrix_qualities(question, lang) is not None:
+        return None
+    return options
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def poll_for_question(question: str, lang: str = "fr") -> PollSpec:
+    """Poll for a closed question: matrix for two qualities, choice for options, yes/no scale otherwise."""
+    t = _texts(lang)
+    text = _shorten(question.strip(), MAX_POLL_QUESTION_CHARS)
+    qualities = _matrix_qualities(question, lang)
+    if qualities is not None:
+        a, b = qualities
+        answers = [
+            _capitalize(t["both"].format(a=a, b=b)),
+            _capitalize(t["only"].format(a=a, b=b)),
+            _capitalize(t["only"].format(a=b, b=a)),
+            _capitalize(t["neither"].format(a=a, b=b)),
+            t["no_opinion"],
+        ]
+        if all(len(answer) <= MAX_POLL_ANSWER_CHARS for answer in answers):
+            return PollSpec(text, answers, "matrix", [None] * len(answers))
+    options = _choice_options(question, lang)
+    if options is not None:
+        answers = [_capitalize(option) for option in options] + [t["no_opinion"]]
+        return PollSpec(text, answers, "choice", [None] * len(answers))
+    answers, scores = yes_no_scale(lang)
+    return PollSpec(text, answers, "scale", scores)
+
+
+def reader_questions(text: str, lang: str = "fr", *, normalized: bool = False) -> ReaderQuestions:
+    """Detect and classify the reader questions of an article, and derive the poll and opinion prompt.
+
+    The poll comes from the first closed question, the opinion prompt from the first open one; the
+    defaults ("Cet article vous semble-t-il crédible ?" / "Quel est votre avis sur le sujet ?") fill in.
+    """
+    if not normalized:
+        text = normalize_text(text, lang)
+    found = find_reader_questions(text, lang)
+    questions = [Question(q, classify_question(q, lang)) for q in found]
+    closed = [q for q in questions if q.kind == "closed"]
+    opened = [q for q in questions if q.kind == "open"]
+    poll = poll_for_question(closed[0].text, lang) if closed else default_poll(lang)
+    prompt = opened[0].text if opened else default_opinion_prompt(lang)
+    extra = closed[1:] + opened[1:]
+    return ReaderQuestions(
+        questions=questions,
+        poll=poll,
+        opinion_prompt=prompt,
+        opinion_detected=bool(opened),
+        language=lang,
+        extra_questions=extra,
+    )
