@@ -80,15 +80,13 @@ async def ensure_moderator(interaction: discord.Interaction) -> bool:
     return True
 
 
-def reports_errors(
-    callback: Callable[[Any, discord.Interaction], Awaitable[None]],
-) -> Callable[[Any, discord.Interaction], Awaitable[None]]:
+def reports_errors(callback: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
     """For component and modal callbacks: errors reach the member like command errors do."""
 
     @functools.wraps(callback)
-    async def wrapper(self: Any, interaction: discord.Interaction) -> None:
+    async def wrapper(self: Any, interaction: discord.Interaction, *args: Any) -> None:
         try:
-            await callback(self, interaction)
+            await callback(self, interaction, *args)
         except Exception as exc:
             await report_error(interaction, exc)
 

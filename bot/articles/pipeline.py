@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from dataclasses import dataclass, replace
@@ -77,8 +78,12 @@ def analyse(
 
 
 async def analyse_async(article: Article, summarizer: LLMSummarizer | None = None) -> Analysis:
-    """Like :func:`analyse`, with the LLM summary when ``summarizer`` is configured (falls back)."""
-    analysis = analyse(article)
+    """Like :func:`analyse`, with the LLM summary when ``summarizer`` is configured (falls back).
+
+    The analysis is CPU work (tens of ms for a long article): it runs in a worker thread so the event
+    loop keeps answering clicks meanwhile.
+    """
+    analysis = await asyncio.to_thread(analyse, article)
     if summarizer is None or not summarizer.enabled:
         return analysis
     summary = await summarizer.summarize(

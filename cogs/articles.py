@@ -1,0 +1,486 @@
+"""`/article post` and `/article preview`: from a URL, a file or pasted text to a posted debate."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.articles.extract import Article as ExtractedArticle
+from bot.articles.extract import article_from_fetch, extract_file, extract_text
+from bot.articles.fetch import SafeFetcher
+from bot.articles.llm import LLMConfig, LLMSummarizer
+from bot.articles.pipeline import Analysis, analyse_async
+from bot.articles.questions import PollSpec, parse_answers, poll_for_question, validate_poll_question
+from bot.client import report_error
+from bot.errors import UserFacingError
+from bot.i18n import t
+from bot.polls.durations import parse_poll_duration
+from bot.polls.tally import compute_tally
+from cogs.common import (
+    NO_MENTIONS,
+    audit,
+    member_language,
+    moderator_only,
+    reports_errors,
+    require_permissions,
+    settings_of,
+    shorten,
+)
+from cogs.polls.cog import PollsCog, PollSnapshot
+from db.articles import Article, ArticleStore, DuplicateArticle, NewArticle
+from db.guild_settings import GuildSettings, GuildSettingsStore
+from db.polls import NewPoll, Poll, PollOption, PollStore
+
+if TYPE_CHECKING:
+    from bot.client import Tribune
+
+log = logging.getLogger(__name__)
+
+POST_PERMISSIONS = ("view_channel", "send_messages", "embed_links", "create_public_threads", "send_messages_in_threads")
+FILE_SUFFIXES = (".txt", ".md", ".html", ".htm")
+MAX_FILE_BYTES = 2 * 1024 * 1024
+THREAD_NAME_MAX = 100
+THREAD_ARCHIVE_MINUTES = 10080  # a week, like the default poll
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the moderator typed next to the article."""
+
+    question: str | None = None
+    answers: str | None = None
+    duration: str | None = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An analysed article and the poll it will carry, ready to post (or to preview)."""
+
+    analysis: Analysis
+    url: str | None
+    poll: PollSpec
+    duration: timedelta
+
+
+def jump_url(guild_id: int, channel_id: int | None, message_id: int | None) -> str:
+    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
+
+
+def thread_name(title: str, language: str) -> str:
+    return shorten(t("article.thread_name", language, title=title), THREAD_NAME_MAX)
+
+
+def resolve_poll(analysis: Analysis, overrides: Overrides) -> PollSpec:
+    """The detected poll, or the moderator's question and answers (validated like `/poll create`)."""
+    spec = analysis.questions.poll
+    if overrides.question:
+        spec = poll_for_question(validate_poll_question(overrides.question), analysis.language)
+    if overrides.answers:
+        answers = parse_answers(overrides.answers)
+        spec = PollSpec(spec.question, answers, "choice", [None] * len(answers))
+    return spec
+
+
+class PasteModal(discord.ui.Modal):
+    """Title and text of an article pasted by the moderator (Discord allows 4,000 characters)."""
+
+    def __init__(
+        self, cog: ArticlesCog, language: str, overrides: Overrides, channel_id: int | None, preview: bool
+    ) -> None:
+        super().__init__(title=t("article.paste_title", language), timeout=900)
+        self.cog, self.overrides, self.channel_id, self.preview = cog, overrides, channel_id, preview
+        self.article_title: discord.ui.TextInput[PasteModal] = discord.ui.TextInput(
+            label=t("article.paste_field_title", language), max_length=256
+        )
+        self.text: discord.ui.TextInput[PasteModal] = discord.ui.TextInput(
+            label=t("article.paste_field_text", language),
+            style=discord.TextStyle.paragraph,
+            min_length=50,
+            max_length=4000,
+        )
+        self.add_item(self.article_title)
+        self.add_item(self.text)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        article = extract_text(self.text.value, title=self.article_title.value.strip())
+        await self.cog.handle(interaction, article, None, self.overrides, self.channel_id, self.preview)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await report_error(interaction, error)
+
+
+class PreviewView(discord.ui.View):
+    """**Publier** / **Annuler** under a private preview (short-lived: an in-memory view is right)."""
+
+    def __init__(self, cog: ArticlesCog, prepared: Prepared, channel_id: int, language: str) -> None:
+        super().__init__(timeout=900)
+        self.cog, self.prepared, self.channel_id = cog, prepared, channel_id
+        self.publish.label = t("article.publish", language)
+        self.cancel.label = t("common.cancel", language)
+
+    @discord.ui.button(style=discord.ButtonStyle.success)
+    @reports_errors
+    async def publish(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+        self.stop()
+        await interaction.response.edit_message(
+            content=t("article.publishing", member_language(interaction)), view=None
+        )
+        message = await self.cog.publish_from(interaction, self.prepared, self.channel_id)
+        await interaction.edit_original_response(
+            content=t("article.posted", member_language(interaction), link=message.jump_url), embeds=[]
+        )
+
+    @discord.ui.button(style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+        self.stop()
+        await interaction.response.edit_message(
+            content=t("common.cancelled", member_language(interaction)), embeds=[], view=None
+        )
+
+
+@app_commands.guild_only()
+class ArticlesCog(
+    commands.GroupCog, name="ArticlesCog", group_name="article", group_description="Post articles (moderators)"
+):
+    """Turns an article into a post with its summary, a poll, an opinion prompt and a debate thread."""
+
+    def __init__(self, bot: Tribune) -> None:
+        self.bot = bot
+        self.fetcher = SafeFetcher(allow=bot.settings.fetch_allow)
+        config = None
+        if bot.settings.llm_url and bot.settings.llm_model:
+            config = LLMConfig(url=bot.settings.llm_url, key=bot.settings.llm_key, model=bot.settings.llm_model)
+        self.summarizer = LLMSummarizer(config)
+        super().__init__()
+
+    @property
+    def polls(self) -> PollsCog:
+        cog = self.bot.get_cog("PollsCog")
+        assert isinstance(cog, PollsCog), "the polls extension must be loaded before the articles one"
+        return cog
+
+    # --- preparing --------------------------------------------------------------------------------------
+
+    async def fetch_article(self, url: str) -> ExtractedArticle:
+        result = await self.fetcher.fetch(url.strip())
+        return await asyncio.to_thread(article_from_fetch, result)
+
+    async def read_attachment(self, attachment: discord.Attachment) -> ExtractedArticle:
+        if not attachment.filename.lower().endswith(FILE_SUFFIXES):
+            raise UserFacingError("extract.unsupported_file", name=attachment.filename[:100])
+        if attachment.size > MAX_FILE_BYTES:
+            raise UserFacingError("article.file_too_large", max_mb=MAX_FILE_BYTES // (1024 * 1024))
+        data = await attachment.read()  # through discord.py: attachments come from Discord's CDN
+        return await asyncio.to_thread(extract_file, attachment.filename, data)
+
+    async def prepare(
+        self, article: ExtractedArticle, url: str | None, overrides: Overrides, settings: GuildSettings
+    ) -> Prepared:
+        analysis = await analyse_async(article, self.summarizer)
+        poll = resolve_poll(analysis, overrides)
+        if overrides.duration:
+            duration = parse_poll_duration(overrides.duration)
+        else:
+            duration = timedelta(seconds=settings.poll_duration_seconds)
+        return Prepared(analysis, url or article.url, poll, duration)
+
+    def target_channel(self, interaction: discord.Interaction, channel_id: int | None, settings: GuildSettings) -> Any:
+        """The channel given, else the server's articles channel, else the current one."""
+        wanted = channel_id or settings.articles_channel_id
+        channel = interaction.guild.get_channel(wanted) if (wanted and interaction.guild) else interaction.channel
+        if not isinstance(channel, discord.TextChannel):
+            raise UserFacingError("article.channel_invalid")
+        require_permissions(channel, POST_PERMISSIONS, member_language(interaction))
+        return channel
+
+    async def refuse_duplicate(self, guild_id: int, url: str | None, content_hash: str) -> None:
+        async with self.bot.db.read() as conn:
+            existing = await ArticleStore(conn).find_duplicate(guild_id, url, content_hash)
+        if existing is not None:
+            raise UserFacingError(
+                "article.duplicate", link=jump_url(guild_id, existing.channel_id, existing.message_id)
+            )
+
+    async def handle(
+        self,
+        interaction: discord.Interaction,
+        article: ExtractedArticle,
+        url: str | None,
+        overrides: Overrides,
+        channel_id: int | None,
+        preview: bool,
+    ) -> None:
+        """After the (deferred) interaction brought an article: preview it or post it."""
+        language = member_language(interaction)
+        settings = await settings_of(interaction)
+        channel = self.target_channel(interaction, channel_id, settings)
+        prepared = await self.prepare(article, url, overrides, settings)
+        await self.refuse_duplicate(interaction.guild_id or 0, prepared.url, prepared.analysis.content_hash)
+        if preview:
+            embeds, _ = self.preview_parts(prepared, settings, interaction)
+            await interaction.followup.send(
+                t("article.preview_intro", language, channel=channel.mention),
+                embeds=embeds,
+                view=PreviewView(self, prepared, channel.id, language),
+                ephemeral=True,
+            )
+            return
+        message = await self.publish_from(interaction, prepared, channel.id)
+        await interaction.followup.send(t("article.posted", language, link=message.jump_url), ephemeral=True)
+
+    def preview_parts(
+        self, prepared: Prepared, settings: GuildSettings, interaction: discord.Interaction
+    ) -> tuple[list[discord.Embed], discord.ui.View]:
+        """Exactly the embeds the post will carry, built from unsaved rows."""
+        now = self.bot.now()
+        article, poll = self.rows(
+            prepared, interaction.guild_id or 0, interaction.user.id, now, article_id=0, poll_id=0
+        )
+        tally = compute_tally(poll.options, {}, 0)
+        return self.polls.message_parts(PollSnapshot(poll, tally, article, settings.language))
+
+    def rows(
+        self, prepared: Prepared, guild_id: int, member_id: int, now: Any, *, article_id: int, poll_id: int
+    ) -> tuple[Article, Poll]:
+        new_article, new_poll = self.new_rows(prepared, guild_id, member_id, now)
+        article = Article(id=article_id, channel_id=None, message_id=None, thread_id=None, **vars(new_article))  # type: ignore[arg-type]
+        poll = Poll(
+            id=poll_id, guild_id=guild_id, article_id=article_id, question=new_poll.question, kind=new_poll.kind,
+            mode="buttons", multiple=False, anonymous=True, role_id=None, status="open", channel_id=None,
+            message_id=None, thread_id=None, created_by=member_id, created_at=now, closes_at=new_poll.closes_at,
+            closed_at=None, options=tuple(new_poll.options),
+        )  # fmt: skip
+        return article, poll
+
+    def new_rows(self, prepared: Prepared, guild_id: int, member_id: int, now: Any) -> tuple[NewArticle, NewPoll]:
+        analysis, source = prepared.analysis, prepared.analysis.article
+        new_article = NewArticle(
+            guild_id=guild_id,
+            content_hash=analysis.content_hash,
+            title=shorten(source.title or analysis.summary.text[:80] or "Article", 256),
+            summary=analysis.summary.text,
+            opinion_prompt=analysis.questions.opinion_prompt,
+            posted_by=member_id,
+            created_at=now,
+            url=prepared.url,
+            author=source.author,
+            published_at=source.date,
+            site_name=source.site_name,
+            description=source.description,
+            image_url=source.image,
+            language=analysis.language,
+            keywords=list(analysis.keywords),
+            questions=[{"text": q.text, "kind": q.kind} for q in analysis.questions.questions],
+        )
+        spec = prepared.poll
+        options = [PollOption(i, answer, spec.scores[i]) for i, answer in enumerate(spec.answers)]
+        new_poll = NewPoll(
+            guild_id=guild_id,
+            question=spec.question,
+            kind=spec.kind,
+            options=options,
+            created_by=member_id,
+            created_at=now,
+            closes_at=now + prepared.duration,
+        )
+        return new_article, new_poll
+
+    # --- publishing --------------------------------------------------------------------------------------
+
+    async def publish_from(
+        self, interaction: discord.Interaction, prepared: Prepared, channel_id: int
+    ) -> discord.Message:
+        channel = interaction.guild.get_channel(channel_id) if interaction.guild else None
+        if not isinstance(channel, discord.TextChannel):
+            raise UserFacingError("article.channel_invalid")
+        message = await self.publish(channel, prepared, interaction.user.id)
+        article_id = await self.article_id_of(message.id)
+        await audit(interaction, "article.post", f"article:{article_id}", title=prepared.analysis.article.title or "")
+        return message
+
+    async def article_id_of(self, message_id: int) -> int | None:
+        async with self.bot.db.read() as conn:
+            article = await ArticleStore(conn).by_message(message_id)
+        return article.id if article else None
+
+    async def publish(
+        self, channel: discord.TextChannel, prepared: Prepared, member_id: int, feed_id: int | None = None
+    ) -> discord.Message:
+        """Store the article and its poll, post one message, open its thread. A failure leaves nothing behind."""
+        guild_id = channel.guild.id
+        new_article, new_poll = self.new_rows(prepared, guild_id, member_id, self.bot.now())
+        if feed_id is not None:
+            new_article = NewArticle(**{**vars(new_article), "feed_id": feed_id})
+        try:
+            async with self.bot.db.transaction() as conn:
+                article = await ArticleStore(conn).create(new_article)
+                poll = await PollStore(conn).create(
+                    NewPoll(**{**vars(new_poll), "article_id": article.id, "channel_id": channel.id})
+                )
+        except DuplicateArticle as duplicate:
+            existing = duplicate.existing
+            raise UserFacingError(
+                "article.duplicate", link=jump_url(guild_id, existing.channel_id, existing.message_id)
+            ) from None
+        snapshot = await self.polls.snapshot(poll.id)
+        assert snapshot is not None
+        embeds, view = self.polls.message_parts(snapshot)
+        try:
+            message = await channel.send(embeds=embeds, view=view, allowed_mentions=NO_MENTIONS)
+        except BaseException:
+            async with self.bot.db.transaction() as conn:
+                await ArticleStore(conn).delete(article.id)
+                await conn.execute("DELETE FROM polls WHERE id = ?", (poll.id,))
+            raise
+        async with self.bot.db.transaction() as conn:
+            await ArticleStore(conn).set_message(article.id, channel.id, message.id)
+            await PollStore(conn).set_message(poll.id, channel.id, message.id)
+        thread = await self.open_thread(message, article.title, snapshot.language)
+        if thread is not None:
+            async with self.bot.db.transaction() as conn:
+                await ArticleStore(conn).set_thread(article.id, thread.id)
+                await PollStore(conn).set_thread(poll.id, thread.id)
+        return message
+
+    async def open_thread(self, message: discord.Message, title: str, language: str) -> discord.Thread | None:
+        """The debate thread on the post; the post stands even if Discord refuses the thread."""
+        try:
+            return await message.create_thread(
+                name=thread_name(title, language), auto_archive_duration=THREAD_ARCHIVE_MINUTES
+            )
+        except discord.HTTPException:
+            log.warning("Could not open the debate thread on message %s", message.id, exc_info=True)
+            return None
+
+    async def thread_for(self, article: Article) -> discord.Thread | None:
+        """The article's debate thread: unarchived if archived, re-created if deleted."""
+        if article.thread_id:
+            try:
+                thread = self.bot.get_channel(article.thread_id) or await self.bot.fetch_channel(article.thread_id)
+            except discord.NotFound:
+                thread = None
+            if isinstance(thread, discord.Thread):
+                if thread.archived:
+                    try:
+                        thread = await thread.edit(archived=False)
+                    except discord.HTTPException:
+                        return None
+                return thread
+        if not article.channel_id or not article.message_id:
+            return None
+        async with self.bot.db.read() as conn:
+            language = (await GuildSettingsStore(conn).get(article.guild_id)).language
+        message = self.bot.get_partial_messageable(article.channel_id).get_partial_message(article.message_id)
+        try:
+            thread = await message.create_thread(
+                name=thread_name(article.title, language), auto_archive_duration=THREAD_ARCHIVE_MINUTES
+            )
+        except discord.HTTPException:
+            log.warning("Could not re-create the thread of article %s", article.id, exc_info=True)
+            return None
+        async with self.bot.db.transaction() as conn:
+            await ArticleStore(conn).set_thread(article.id, thread.id)
+            await conn.execute("UPDATE polls SET thread_id = ? WHERE article_id = ?", (thread.id, article.id))
+        return thread
+
+    # --- commands -----------------------------------------------------------------------------------------
+
+    async def run(
+        self,
+        interaction: discord.Interaction,
+        *,
+        url: str | None,
+        file: discord.Attachment | None,
+        overrides: Overrides,
+        channel: discord.TextChannel | None,
+        preview: bool,
+    ) -> None:
+        language = member_language(interaction)
+        if overrides.duration:
+            parse_poll_duration(overrides.duration)  # refuse a bad duration before any work
+        if overrides.answers:
+            parse_answers(overrides.answers)
+        if url is None and file is None:
+            settings = await settings_of(interaction)
+            self.target_channel(interaction, channel.id if channel else None, settings)  # refuse early
+            await interaction.response.send_modal(
+                PasteModal(self, language, overrides, channel.id if channel else None, preview)
+            )
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        article = await self.fetch_article(url) if url else await self.read_attachment(file)  # type: ignore[arg-type]
+        await self.handle(interaction, article, url, overrides, channel.id if channel else None, preview)
+
+    @app_commands.command(
+        name="post", description="Post an article with its summary, poll and debate thread (moderators)"
+    )
+    @app_commands.describe(
+        url="The article's address",
+        file="Or an attached .txt, .md or .html file (without either: paste the text)",
+        question="Poll question instead of the detected one",
+        answers="Poll answers separated by ;",
+        duration="How long the poll stays open: 12h, 3d, 1w",
+        channel="Where to post (default: the articles channel, else here)",
+    )
+    @moderator_only
+    async def post(
+        self,
+        interaction: discord.Interaction,
+        url: str | None = None,
+        file: discord.Attachment | None = None,
+        question: app_commands.Range[str, 1, 300] | None = None,
+        answers: str | None = None,
+        duration: str | None = None,
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        """Post an article with its summary, poll and debate thread (moderators)."""
+        await self.run(
+            interaction,
+            url=url,
+            file=file,
+            overrides=Overrides(question, answers, duration),
+            channel=channel,
+            preview=False,
+        )
+
+    @app_commands.command(name="preview", description="Preview exactly what would be posted, then publish (moderators)")
+    @app_commands.describe(
+        url="The article's address",
+        file="Or an attached .txt, .md or .html file (without either: paste the text)",
+        question="Poll question instead of the detected one",
+        answers="Poll answers separated by ;",
+        duration="How long the poll stays open: 12h, 3d, 1w",
+        channel="Where to post (default: the articles channel, else here)",
+    )
+    @moderator_only
+    async def preview(
+        self,
+        interaction: discord.Interaction,
+        url: str | None = None,
+        file: discord.Attachment | None = None,
+        question: app_commands.Range[str, 1, 300] | None = None,
+        answers: str | None = None,
+        duration: str | None = None,
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        """Preview exactly what would be posted, then publish (moderators)."""
+        await self.run(
+            interaction,
+            url=url,
+            file=file,
+            overrides=Overrides(question, answers, duration),
+            channel=channel,
+            preview=True,
+        )
+
+
+async def setup(bot: Tribune) -> None:
+    await bot.add_cog(ArticlesCog(bot))
