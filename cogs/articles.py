@@ -378,8 +378,11 @@ class ArticlesCog(
             return None
         async with self.bot.db.read() as conn:
             language = (await GuildSettingsStore(conn).get(article.guild_id)).language
-        message = self.bot.get_partial_messageable(article.channel_id).get_partial_message(article.message_id)
         try:
+            channel = self.bot.get_channel(article.channel_id) or await self.bot.fetch_channel(article.channel_id)
+            if not isinstance(channel, discord.TextChannel):
+                return None
+            message = channel.get_partial_message(article.message_id)
             thread = await message.create_thread(
                 name=thread_name(article.title, language), auto_archive_duration=THREAD_ARCHIVE_MINUTES
             )

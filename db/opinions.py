@@ -25,10 +25,11 @@ class Opinion:
     created_at: datetime
     updated_at: datetime
     useful: int = 0
+    edit_count: int = 0
 
     @property
     def edited(self) -> bool:
-        return self.updated_at > self.created_at
+        return self.edit_count > 0
 
 
 OPINION_SELECT = (
@@ -51,6 +52,7 @@ def _opinion(row: aiosqlite.Row) -> Opinion:
         created_at=to_datetime(row["created_at"]),  # type: ignore[arg-type]
         updated_at=to_datetime(row["updated_at"]),  # type: ignore[arg-type]
         useful=row["useful"],
+        edit_count=row["edit_count"],
     )
 
 
@@ -65,7 +67,7 @@ class OpinionStore:
         await self.conn.execute(
             "INSERT INTO opinions (guild_id, article_id, member_id, text, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (article_id, member_id) "
-            "DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
+            "DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at, edit_count = edit_count + 1",
             (guild_id, article_id, member_id, text, to_ts(now), to_ts(now)),
         )
         opinion = await self.of_member(article_id, member_id)
@@ -96,6 +98,20 @@ class OpinionStore:
         async with self.conn.execute(
             f"{OPINION_SELECT} WHERE o.article_id = ?{hidden_filter} ORDER BY o.id LIMIT ? OFFSET ?",
             (article_id, limit, offset),
+        ) as cur:
+            return [_opinion(r) for r in await cur.fetchall()]
+
+    async def count_for_article(self, article_id: int) -> int:
+        async with self.conn.execute("SELECT count(*) FROM opinions WHERE article_id = ?", (article_id,)) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def search(self, guild_id: int, text: str, limit: int = 25) -> list[Opinion]:
+        """Recent opinions of a server whose text contains `text`, or whose id is `text` (autocomplete)."""
+        async with self.conn.execute(
+            f"{OPINION_SELECT} WHERE o.guild_id = ? AND (o.text LIKE '%' || ? || '%' OR CAST(o.id AS TEXT) = ?) "
+            "ORDER BY o.id DESC LIMIT ?",
+            (guild_id, text, text, limit),
         ) as cur:
             return [_opinion(r) for r in await cur.fetchall()]
 

@@ -152,6 +152,7 @@ CREATE TABLE opinions (
     hidden_reason  TEXT,
     hidden_at      INTEGER,
     render_pending INTEGER NOT NULL DEFAULT 0 CHECK (render_pending IN (0, 1)),
+    edit_count     INTEGER NOT NULL DEFAULT 0 CHECK (edit_count >= 0),
     created_at     INTEGER NOT NULL,
     updated_at     INTEGER NOT NULL,
     UNIQUE (article_id, member_id),
