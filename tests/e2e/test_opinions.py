@@ -181,7 +181,7 @@ async def test_cooldown_after_three_quick_submissions(emulator: DiscordEmulator,
 
 async def test_author_deletes_their_opinion_from_the_confirmation(emulator: DiscordEmulator, tribune: Tribune) -> None:
     post = await posted_article(emulator)
-    _, submitted, reply = await give_opinion(emulator, post, "alice", OPINION)
+    _, _, reply = await give_opinion(emulator, post, "alice", OPINION)
     [message] = thread_messages(emulator, post)
     delete = await emulator.click(emulator.members["alice"], reply, "Supprimer mon avis")
     await delete.wait_response()
