@@ -39,3 +39,20 @@ def test_language_of_discord_locales() -> None:
     assert language_of("fr") == "fr"
     assert language_of("en-US") == "en" and language_of("de") == "en"
     assert language_of(None) == "fr"
+
+
+def test_every_literal_key_used_in_the_code_exists() -> None:
+    """`t("some.key", …)` in bot/ and cogs/ must name a catalog entry (a typo would show the raw key)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pattern = re.compile(r"""\b(?:t|tn|UserFacingError|Refused)\(\s*["']([a-z_]+(?:\.[a-z0-9_]+)+)["']""")
+    french = catalog("fr")
+    missing = set()
+    for folder in ("bot", "cogs"):
+        for path in (root / folder).rglob("*.py"):
+            for key in pattern.findall(path.read_text(encoding="utf-8")):
+                if key not in french and f"{key}.one" not in french:
+                    missing.add(f"{path.relative_to(root)}: {key}")
+    assert not missing, sorted(missing)

@@ -272,3 +272,21 @@ async def test_autocomplete_offers_recent_polls(emulator: DiscordEmulator, tribu
     record = await emulator.autocomplete(emulator.members["mod"], "poll results", "poll", "Second")
     choices = await record.wait_choices()
     assert [c["name"] for c in choices] == ["#2 · Second sondage ? (ouvert)"]
+
+
+async def test_closing_an_article_poll_posts_final_results_with_a_chart_in_its_thread(
+    emulator: DiscordEmulator, tribune: Tribune
+) -> None:
+    from tests.e2e.test_articles import post_seed
+
+    await (await post_seed(emulator)).wait_reply(timeout=10)
+    post = emulator.last_message("general")
+    await (await emulator.click(emulator.members["alice"], post, "Crédible et pertinente")).wait_reply()
+    poll_id = await poll_id_of(tribune, post.id)
+    await (await emulator.invoke(emulator.members["mod"], "poll close", poll=poll_id)).wait_reply()
+    thread = emulator.thread_of(post)
+    await emulator.wait_for(lambda: any(m.attachments for m in emulator.messages_in(thread)), timeout=5)
+    [final] = [m for m in emulator.messages_in(thread) if m.attachments]
+    assert final.content.startswith("📊 Résultats définitifs")
+    assert final.attachments[0].data.startswith(b"\x89PNG")
+    assert "**Crédible et pertinente**\n▰▰▰▰▰▰▰▰▰▰ 1" in final.embeds[0]["description"]
