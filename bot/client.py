@@ -18,7 +18,14 @@ from db.database import Database
 log = logging.getLogger(__name__)
 
 # Loaded in this order by setup_hook; each cog registers its own dynamic items and loops in cog_load.
-EXTENSIONS: tuple[str, ...] = ("cogs.settings", "cogs.polls", "cogs.articles", "cogs.opinions", "cogs.feeds")
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.settings",
+    "cogs.polls",
+    "cogs.articles",
+    "cogs.opinions",
+    "cogs.feeds",
+    "cogs.mydata",
+)
 
 Clock = Callable[[], datetime]
 

@@ -26,6 +26,7 @@ from cogs.common import (
     shorten,
 )
 from db.audit import AuditEntry, AuditStore
+from db.database import DatabaseError
 from db.guild_settings import GuildSettings, GuildSettingsStore
 
 if TYPE_CHECKING:
@@ -301,8 +302,13 @@ class SettingsCog(
     @commands.Cog.listener()
     async def on_tribune_audit(self, entry: AuditEntry) -> None:
         """Mirror each moderator action to the server's log channel, when it has one."""
-        async with self.bot.db.read() as conn:
-            settings = await GuildSettingsStore(conn).get(entry.guild_id)
+        if self.bot.is_closed():
+            return  # shutting down: the action is in the audit table, the mirror is best effort
+        try:
+            async with self.bot.db.read() as conn:
+                settings = await GuildSettingsStore(conn).get(entry.guild_id)
+        except (DatabaseError, ValueError):  # the store closed under us during shutdown
+            return
         if settings.log_channel_id is None:
             return
         try:

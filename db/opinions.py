@@ -174,6 +174,17 @@ class OpinionStore:
         ) as cur:
             return [_opinion(r) for r in await cur.fetchall()]
 
+    async def delete_marks_of_member_in_guild(self, guild_id: int, member_id: int) -> list[int]:
+        """Remove every useful mark the member gave on this server; returns the opinions concerned."""
+        async with self.conn.execute(
+            "DELETE FROM opinion_marks WHERE member_id = ? "
+            "AND opinion_id IN (SELECT id FROM opinions WHERE guild_id = ?) RETURNING opinion_id",
+            (member_id, guild_id),
+        ) as cur:
+            opinions = [r[0] for r in await cur.fetchall()]
+        await self.conn.executemany("UPDATE opinions SET render_pending = 1 WHERE id = ?", [(o,) for o in opinions])
+        return opinions
+
     async def marks_of_member_in_guild(self, guild_id: int, member_id: int) -> list[tuple[int, datetime]]:
         """(opinion id, when) of every useful mark the member gave on this server."""
         async with self.conn.execute(

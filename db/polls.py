@@ -226,6 +226,36 @@ class PollStore:
         ) as cur:
             return [StoredVote(r[0], r[1], to_datetime(r[2])) for r in await cur.fetchall()]  # type: ignore[arg-type]
 
+    async def votes_of(self, keys: Sequence[tuple[int, str]]) -> list[tuple[int, str, bool, int, str, datetime]]:
+        """(poll id, question, anonymous, position, answer, time) of the votes held under these (poll, voter) keys.
+
+        A member's key differs per poll for anonymous polls, hence pairs; they are sent in chunks so
+        a server with thousands of polls stays within SQLite's parameter limit.
+        """
+        found = []
+        for start in range(0, len(keys), 400):
+            chunk = keys[start : start + 400]
+            values = ", ".join("(?, ?)" for _ in chunk)
+            params = [item for pair in chunk for item in pair]
+            async with self.conn.execute(
+                f"WITH me (poll_id, voter) AS (VALUES {values}) "
+                "SELECT p.id, p.question, p.anonymous, v.position, o.label, v.voted_at FROM votes v "
+                "JOIN me ON me.poll_id = v.poll_id AND me.voter = v.voter "
+                "JOIN polls p ON p.id = v.poll_id "
+                "JOIN poll_options o ON o.poll_id = v.poll_id AND o.position = v.position "
+                "ORDER BY v.voted_at, p.id, v.position",
+                params,
+            ) as cur:
+                found += [(r[0], r[1], bool(r[2]), r[3], r[4], to_datetime(r[5])) for r in await cur.fetchall()]
+        return found  # type: ignore[return-value]
+
+    async def poll_keys_of_guild(self, guild_id: int) -> list[tuple[int, bool]]:
+        """(poll id, anonymous) of every poll of a server, deleted ones included (members' data lives on)."""
+        async with self.conn.execute(
+            "SELECT id, anonymous FROM polls WHERE guild_id = ? ORDER BY id", (guild_id,)
+        ) as cur:
+            return [(r[0], bool(r[1])) for r in await cur.fetchall()]
+
     async def delete_voter(self, poll_id: int, voter: str) -> int:
         """Remove all of a voter's answers on one poll; returns how many rows went."""
         cur = await self.conn.execute("DELETE FROM votes WHERE poll_id = ? AND voter = ?", (poll_id, voter))

@@ -12,7 +12,7 @@ from db.guild_settings import GuildSettingsStore
 from tests.discord_emulator import DiscordEmulator
 
 # Commands every member may use; every other command is for moderators only.
-PUBLIC_COMMANDS = {"poll results"}
+PUBLIC_COMMANDS = {"poll results", "mydata export", "mydata delete"}
 
 OPTION_STRING, OPTION_INTEGER, OPTION_BOOLEAN, OPTION_USER, OPTION_CHANNEL, OPTION_ROLE = 3, 4, 5, 6, 7, 8
 OPTION_NUMBER, OPTION_ATTACHMENT = 10, 11

@@ -22,7 +22,8 @@ async def posted_article(emulator: DiscordEmulator):  # type: ignore[no-untyped-
 async def give_opinion(emulator: DiscordEmulator, post, member: str, text: str):  # type: ignore[no-untyped-def]
     click = await emulator.click(emulator.members[member], post, "Donner mon avis")
     modal = await click.wait_modal()
-    submitted = await emulator.submit_modal(emulator.members[member], modal, {"Votre avis": text})
+    field = modal.inputs[0].custom_id  # labelled in the member's language
+    submitted = await emulator.submit_modal(emulator.members[member], modal, {field: text})
     reply = await submitted.wait_reply(timeout=10)
     return modal, submitted, reply
 
