@@ -6,13 +6,14 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+import aiosqlite
 import discord
 from discord import app_commands
 
 from bot.client import report_error
 from bot.errors import UserFacingError
 from bot.i18n import language_of
-from db.audit import AuditStore
+from db.audit import AuditEntry, AuditStore
 from db.guild_settings import GuildSettings, GuildSettingsStore
 
 if TYPE_CHECKING:
@@ -64,10 +65,14 @@ def is_moderator_member(member: discord.Member, settings: GuildSettings) -> bool
 
 
 class Refused(app_commands.CheckFailure):
-    """A check's refusal, carrying the member-facing error to the tree's error handler."""
+    """A check that did not pass, carrying why (a refusal or an unexpected error) to the error handler.
 
-    def __init__(self, error: UserFacingError) -> None:
-        super().__init__(error.key)
+    discord.py only routes AppCommandErrors raised by checks to the tree's handler; anything else would
+    leave the member without an answer.
+    """
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
         self.original = error
 
 
@@ -75,7 +80,11 @@ async def ensure_moderator(interaction: discord.Interaction) -> bool:
     """The one server-side moderator check (Discord's default_permissions can be changed by admins)."""
     if interaction.guild_id is None or not isinstance(interaction.user, discord.Member):
         raise Refused(UserFacingError("error.guild_only"))
-    if not is_moderator_member(interaction.user, await settings_of(interaction)):
+    try:
+        settings = await settings_of(interaction)
+    except Exception as exc:
+        raise Refused(exc) from exc
+    if not is_moderator_member(interaction.user, settings):
         raise Refused(UserFacingError("error.not_moderator"))
     return True
 
@@ -129,12 +138,32 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:.-") + "…"
 
 
-async def audit(interaction: discord.Interaction, action: str, target: str | None = None, **details: object) -> None:
-    """Record a moderator action (and post it to the log channel when one is set)."""
-    bot = tribune(interaction)
+async def record_audit(
+    conn: aiosqlite.Connection,
+    interaction: discord.Interaction,
+    action: str,
+    target: str | None = None,
+    **details: object,
+) -> AuditEntry:
+    """Record a moderator action inside the caller's transaction (the action and its trace commit together)."""
     assert interaction.guild_id is not None
-    async with bot.db.transaction() as conn:
-        entry = await AuditStore(conn).record(
-            interaction.guild_id, interaction.user.id, action, bot.now(), target=target, details=dict(details)
-        )
-    bot.dispatch("tribune_audit", entry)  # the settings cog mirrors it to the log channel
+    return await AuditStore(conn).record(
+        interaction.guild_id,
+        interaction.user.id,
+        action,
+        tribune(interaction).now(),
+        target=target,
+        details=dict(details),
+    )
+
+
+def announce(interaction: discord.Interaction, entry: AuditEntry) -> None:
+    """After commit: the settings cog mirrors the entry to the log channel."""
+    tribune(interaction).dispatch("tribune_audit", entry)
+
+
+async def audit(interaction: discord.Interaction, action: str, target: str | None = None, **details: object) -> None:
+    """Record a moderator action in its own transaction, then announce it."""
+    async with tribune(interaction).db.transaction() as conn:
+        entry = await record_audit(conn, interaction, action, target, **details)
+    announce(interaction, entry)

@@ -18,7 +18,7 @@ from bot.articles.feeds import FeedEntry, parse_feed
 from bot.errors import UserFacingError
 from bot.i18n import t
 from cogs.articles import POST_PERMISSIONS, ArticlesCog, Overrides
-from cogs.common import audit, member_language, moderator_only, require_permissions, shorten
+from cogs.common import announce, member_language, moderator_only, record_audit, require_permissions, shorten
 from db.feeds import Feed, FeedStore
 from db.guild_settings import GuildSettingsStore
 
@@ -182,7 +182,8 @@ class FeedsCog(commands.GroupCog, name="FeedsCog", group_name="feed", group_desc
             await store.record_success(
                 feed.id, now + timedelta(seconds=FEED_INTERVAL_SECONDS), result.etag, result.last_modified, parsed.title
             )
-        await audit(interaction, "feed.add", f"feed:{feed.id}", url=url.strip())
+            entry = await record_audit(conn, interaction, "feed.add", f"feed:{feed.id}", url=url.strip())
+        announce(interaction, entry)
         await interaction.followup.send(
             t(
                 "feed.added",
@@ -230,10 +231,10 @@ class FeedsCog(commands.GroupCog, name="FeedsCog", group_name="feed", group_desc
         """Stop following a feed."""
         language = member_language(interaction)
         async with self.bot.db.transaction() as conn:
-            removed = await FeedStore(conn).remove(interaction.guild_id or 0, feed)
-        if not removed:
-            raise UserFacingError("feed.not_found", feed=feed)
-        await audit(interaction, "feed.remove", f"feed:{feed}")
+            if not await FeedStore(conn).remove(interaction.guild_id or 0, feed):
+                raise UserFacingError("feed.not_found", feed=feed)
+            entry = await record_audit(conn, interaction, "feed.remove", f"feed:{feed}")
+        announce(interaction, entry)
         await interaction.response.send_message(t("feed.removed", language, feed=feed), ephemeral=True)
 
 

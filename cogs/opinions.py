@@ -18,7 +18,7 @@ from bot.edits import EditCoalescer, RetryLater
 from bot.errors import UserFacingError
 from bot.i18n import t
 from bot.polls.voting import voter_key
-from cogs.common import NO_MENTIONS, audit, member_language, moderator_only, reports_errors, shorten
+from cogs.common import NO_MENTIONS, announce, member_language, moderator_only, record_audit, reports_errors, shorten
 from cogs.polls.cog import PollsCog, PollSnapshot
 from db.articles import Article, ArticleStore
 from db.guild_settings import GuildSettingsStore
@@ -445,10 +445,10 @@ class OpinionsCog(commands.GroupCog, name="OpinionsCog", group_name="opinion", g
         language = member_language(interaction)
         target = await self.opinion_of_guild(interaction, opinion)
         async with self.bot.db.transaction() as conn:
-            changed = await OpinionStore(conn).set_hidden(target.id, True, interaction.user.id, self.bot.now(), reason)
-        if not changed:
-            raise UserFacingError("opinion.already_hidden", opinion=opinion)
-        await audit(interaction, "opinion.hide", f"opinion:{opinion}", reason=reason)
+            if not await OpinionStore(conn).set_hidden(target.id, True, interaction.user.id, self.bot.now(), reason):
+                raise UserFacingError("opinion.already_hidden", opinion=opinion)
+            entry = await record_audit(conn, interaction, "opinion.hide", f"opinion:{opinion}", reason=reason)
+        announce(interaction, entry)
         await interaction.response.send_message(t("opinion.hidden_done", language, opinion=opinion), ephemeral=True)
         await self.rerender(target.id)
 
@@ -461,10 +461,10 @@ class OpinionsCog(commands.GroupCog, name="OpinionsCog", group_name="opinion", g
         language = member_language(interaction)
         target = await self.opinion_of_guild(interaction, opinion)
         async with self.bot.db.transaction() as conn:
-            changed = await OpinionStore(conn).set_hidden(target.id, False, interaction.user.id, self.bot.now())
-        if not changed:
-            raise UserFacingError("opinion.not_hidden", opinion=opinion)
-        await audit(interaction, "opinion.restore", f"opinion:{opinion}")
+            if not await OpinionStore(conn).set_hidden(target.id, False, interaction.user.id, self.bot.now()):
+                raise UserFacingError("opinion.not_hidden", opinion=opinion)
+            entry = await record_audit(conn, interaction, "opinion.restore", f"opinion:{opinion}")
+        announce(interaction, entry)
         await interaction.response.send_message(t("opinion.restored", language, opinion=opinion), ephemeral=True)
         await self.rerender(target.id)
 

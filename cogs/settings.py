@@ -18,9 +18,10 @@ from bot.i18n.formatting import format_duration
 from bot.polls.durations import parse_poll_duration
 from cogs.common import (
     NO_MENTIONS,
-    audit,
+    announce,
     member_language,
     moderator_only,
+    record_audit,
     require_permissions,
     settings_of,
     shorten,
@@ -163,7 +164,10 @@ class SettingsCog(
         assert interaction.guild_id is not None
         async with self.bot.db.transaction() as conn:
             updated = await GuildSettingsStore(conn).update(interaction.guild_id, self.bot.now(), **changes)
-        await audit(interaction, f"settings.{action}", None, **{k: str(v) for k, v in changes.items()})
+            entry = await record_audit(
+                conn, interaction, f"settings.{action}", None, **{k: str(v) for k, v in changes.items()}
+            )
+        announce(interaction, entry)
         language = member_language(interaction)
         await interaction.response.send_message(
             t("settings.saved", language), embed=settings_embed(updated, language), ephemeral=True

@@ -24,9 +24,12 @@ from bot.polls.recorder import VoteRecorder, VoteRequest
 from bot.polls.tally import Tally, compute_tally, render_tally
 from cogs.common import (
     NO_MENTIONS,
+    announce,
     audit,
     member_language,
     moderator_only,
+    record_audit,
+    reports_errors,
     require_permissions,
     settings_of,
     shorten,
@@ -68,6 +71,7 @@ class DeleteConfirmation(discord.ui.View):
         self.cancel.label = t("common.cancel", language)
 
     @discord.ui.button(style=discord.ButtonStyle.danger)
+    @reports_errors
     async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         self.stop()
         await self.cog.delete_poll(interaction, self.poll)
@@ -399,8 +403,11 @@ class PollsCog(
         async with self.bot.db.transaction() as conn:
             if not await PollStore(conn).reopen(target.id, self.bot.now() + span):
                 raise UserFacingError("poll.not_closed", poll=poll)
+            entry = await record_audit(
+                conn, interaction, "poll.reopen", f"poll:{poll}", seconds=int(span.total_seconds())
+            )
+        announce(interaction, entry)
         self.request_render(target)
-        await audit(interaction, "poll.reopen", f"poll:{poll}", seconds=int(span.total_seconds()))
         await interaction.response.send_message(t("poll.reopened", language, poll=poll), ephemeral=True)
 
     @app_commands.command(name="delete", description="Delete a poll and its message (moderators)")

@@ -181,3 +181,40 @@ async def test_refusals_follow_the_member_locale(
     every_member_sees_every_command(emulator)
     record = await emulator.invoke(emulator.members["alice"], "settings show", locale=locale)
     assert expected in (await record.wait_reply()).content
+
+
+async def test_an_unexpected_error_is_logged_with_context_and_the_member_gets_an_apology(
+    emulator: DiscordEmulator, tribune: Tribune, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with tribune.db.transaction() as conn:
+        await conn.execute("DROP TABLE audit_log")  # a broken store: every audited action fails
+    record = await emulator.invoke(emulator.members["mod"], "settings poll-duration", duration="2d")
+    reply = await record.wait_reply()
+    assert record.ephemeral
+    assert (
+        reply.content
+        == "Désolé, une erreur inattendue s'est produite. Elle a été enregistrée ; réessayez dans un instant."
+    )
+    assert "Traceback" not in reply.content and "audit_log" not in reply.content
+    async with tribune.db.read() as conn:  # the change and its audit entry are one unit of work
+        assert (await GuildSettingsStore(conn).get(emulator.guild.id)).poll_duration_seconds == 7 * 86400
+    logged = [
+        r for r in caplog.records if r.levelname == "ERROR" and "Unexpected error in interaction" in r.getMessage()
+    ]
+    assert (
+        logged
+        and "settings poll-duration" in logged[0].getMessage()
+        and str(emulator.guild.id) in logged[0].getMessage()
+    )
+
+
+@pytest.mark.emulator(interaction_deadline=0.0)
+async def test_interactions_that_expire_on_discords_side_are_logged(
+    emulator: DiscordEmulator, tribune: Tribune, caplog: pytest.LogCaptureFixture
+) -> None:
+    with emulator.expect_failures():
+        record = await emulator.invoke(emulator.members["mod"], "settings show")
+        await emulator.wait_for(
+            lambda: any("expired before it was answered" in r.getMessage() for r in caplog.records), timeout=5
+        )
+    assert record.reply is None
