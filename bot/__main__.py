@@ -9,7 +9,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import discord
 from dotenv import find_dotenv, load_dotenv
@@ -86,18 +86,15 @@ def build_bot(settings: Settings) -> Tribune:
     return Tribune(settings, Database(settings.database), secret=load_or_create_secret(settings))
 
 
-async def run(settings: Settings) -> int:
-    """Start the bot and keep it running; exit code 2 for any problem the operator must fix."""
+async def with_bot(settings: Settings, action: Callable[[Tribune], Awaitable[int]]) -> int:
+    """Run `action` with a bot and its store; every problem the operator must fix becomes exit code 2."""
     if not settings.discord_token:
         return fail(t("cli.token_missing"))
     try:
         bot = build_bot(settings)
         async with bot:
             try:
-                # Open the store before Discord: a broken or too-new database is reported at once.
-                await bot.db.connect()
-                await bot.db.migrate()
-                await bot.start(settings.discord_token)
+                return await action(bot)
             finally:
                 await bot.db.close()
     except discord.LoginFailure:
@@ -106,13 +103,23 @@ async def run(settings: Settings) -> int:
         return fail(t("cli.database_invalid", error=exc))
     except (discord.GatewayNotFound, discord.ConnectionClosed, OSError) as exc:
         return fail(t("cli.connection_failed", error=type(exc).__name__))
-    return EXIT_OK
+
+
+async def run(settings: Settings) -> int:
+    """Start the bot and keep it running."""
+
+    async def start(bot: Tribune) -> int:
+        # Open the store before Discord: a broken or too-new database is reported at once.
+        await bot.db.connect()
+        await bot.db.migrate()
+        await bot.start(settings.discord_token or "")
+        return EXIT_OK
+
+    return await with_bot(settings, start)
 
 
 async def sync(settings: Settings, guild: str | None) -> int:
     """Log in, publish the command tree (globally or to one server), print it, exit."""
-    if not settings.discord_token:
-        return fail(t("cli.token_missing"))
     guild_id: int | None = None
     if guild == "dev":
         if settings.dev_guild_id is None:
@@ -122,27 +129,21 @@ async def sync(settings: Settings, guild: str | None) -> int:
         if not guild.isdigit():
             return fail(t("cli.guild_missing"))
         guild_id = int(guild)
-    try:
-        bot = build_bot(settings)
-        async with bot:
-            try:
-                await bot.login(settings.discord_token)  # runs setup_hook: the tree is complete after it
-                target = discord.Object(guild_id) if guild_id else None
-                if target is not None:
-                    bot.tree.copy_global_to(guild=target)
-                synced = await bot.tree.sync(guild=target)
-            finally:
-                await bot.db.close()
-    except discord.LoginFailure:
-        return fail(t("cli.token_invalid"))
-    except DatabaseError as exc:
-        return fail(t("cli.database_invalid", error=exc))
-    names = ", ".join(sorted(command.name for command in synced)) or "-"
-    if guild_id:
-        print(t("cli.synced_guild", count=len(synced), guild=guild_id, names=names))
-    else:
-        print(t("cli.synced_global", count=len(synced), names=names))
-    return EXIT_OK
+
+    async def publish(bot: Tribune) -> int:
+        await bot.login(settings.discord_token or "")  # runs setup_hook: the tree is complete after it
+        target = discord.Object(guild_id) if guild_id else None
+        if target is not None:
+            bot.tree.copy_global_to(guild=target)
+        synced = await bot.tree.sync(guild=target)
+        names = ", ".join(sorted(command.name for command in synced)) or "-"
+        if guild_id:
+            print(t("cli.synced_guild", count=len(synced), guild=guild_id, names=names))
+        else:
+            print(t("cli.synced_global", count=len(synced), names=names))
+        return EXIT_OK
+
+    return await with_bot(settings, publish)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -48,6 +48,15 @@ FILE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 THREAD_NAME_MAX = 100
 THREAD_ARCHIVE_MINUTES = 10080  # a week, like the default poll
+# /article post and /article preview take the same options.
+SOURCE_OPTIONS = {
+    "url": "The article's address",
+    "file": "Or an attached .txt, .md or .html file (without either: paste the text)",
+    "question": "Poll question instead of the detected one",
+    "answers": "Poll answers separated by ;",
+    "duration": "How long the poll stays open: 12h, 3d, 1w",
+    "channel": "Where to post (default: the articles channel, else here)",
+}
 
 
 @dataclass(frozen=True)
@@ -425,14 +434,7 @@ class ArticlesCog(
     @app_commands.command(
         name="post", description="Post an article with its summary, poll and debate thread (moderators)"
     )
-    @app_commands.describe(
-        url="The article's address",
-        file="Or an attached .txt, .md or .html file (without either: paste the text)",
-        question="Poll question instead of the detected one",
-        answers="Poll answers separated by ;",
-        duration="How long the poll stays open: 12h, 3d, 1w",
-        channel="Where to post (default: the articles channel, else here)",
-    )
+    @app_commands.describe(**SOURCE_OPTIONS)
     @moderator_only
     async def post(
         self,
@@ -455,14 +457,7 @@ class ArticlesCog(
         )
 
     @app_commands.command(name="preview", description="Preview exactly what would be posted, then publish (moderators)")
-    @app_commands.describe(
-        url="The article's address",
-        file="Or an attached .txt, .md or .html file (without either: paste the text)",
-        question="Poll question instead of the detected one",
-        answers="Poll answers separated by ;",
-        duration="How long the poll stays open: 12h, 3d, 1w",
-        channel="Where to post (default: the articles channel, else here)",
-    )
+    @app_commands.describe(**SOURCE_OPTIONS)
     @moderator_only
     async def preview(
         self,
