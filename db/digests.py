@@ -152,6 +152,14 @@ class PeriodActivity:
     top_opinions: dict[int, tuple[TopOpinion, ...]]  # article id → best first
 
 
+# A poll takes part in the period if it existed before its end and was not closed before its start.
+# Parameters :guild, :start, :end; `polls_by_guild (guild_id, created_at)` narrows the search.
+_ACTIVE = (
+    "p.guild_id = :guild AND p.status != 'deleted' AND p.created_at < :end "
+    "AND (p.closed_at IS NULL OR p.closed_at >= :start)"
+)
+
+
 def _id_list(ids: Iterable[int]) -> str:
     # One JSON parameter instead of a variable number of `?`: no SQL is ever built from values.
     return json.dumps(sorted(set(ids)))
@@ -181,40 +189,34 @@ class DigestQueries:
         at its end); deleted polls never. Ordered by id."""
         async with self.conn.execute(
             "SELECT id, article_id, question, kind, multiple, anonymous, status, channel_id, message_id, thread_id, "
-            "created_at, closed_at FROM polls "
-            "WHERE guild_id = ? AND status != 'deleted' AND created_at < ? AND (closed_at IS NULL OR closed_at >= ?) "
-            "ORDER BY id",
-            (guild_id, to_ts(end), to_ts(start)),
+            f"created_at, closed_at FROM polls p WHERE {_ACTIVE} ORDER BY id",
+            {"guild": guild_id, "start": to_ts(start), "end": to_ts(end)},
         ) as cur:
             rows = await cur.fetchall()
         if not rows:
             return []
-        ids = _id_list(r["id"] for r in rows)
+        # One count per (poll, answer), each an equality range of votes_by_poll_answer read from the index
+        # alone: faster than a GROUP BY over the same rows, and it returns the answers with their counts.
         options: dict[int, list[PollOption]] = {}
+        per_option: dict[int, dict[int, int]] = {}
         async with self.conn.execute(
-            "SELECT poll_id, position, label, score FROM poll_options "
-            "WHERE poll_id IN (SELECT value FROM json_each(?)) ORDER BY poll_id, position",
-            (ids,),
+            "SELECT o.poll_id, o.position, o.label, o.score, "
+            "(SELECT count(*) FROM votes v WHERE v.poll_id = o.poll_id AND v.position = o.position) "
+            "FROM poll_options o WHERE o.poll_id IN (SELECT value FROM json_each(?)) ORDER BY o.poll_id, o.position",
+            (_id_list(r["id"] for r in rows),),
         ) as cur:
             for r in await cur.fetchall():
                 options.setdefault(r[0], []).append(PollOption(r[1], r[2], r[3]))
-        # Covered by votes_by_poll_answer (poll_id, position): SQLite counts from the index alone.
-        per_option: dict[int, dict[int, int]] = {}
-        async with self.conn.execute(
-            "SELECT poll_id, position, count(*) FROM votes "
-            "WHERE poll_id IN (SELECT value FROM json_each(?)) GROUP BY poll_id, position",
-            (ids,),
-        ) as cur:
-            for r in await cur.fetchall():
-                per_option.setdefault(r[0], {})[r[1]] = r[2]
+                if r[4]:
+                    per_option.setdefault(r[0], {})[r[1]] = r[4]
         # A single-choice poll holds one row per voter (a trigger enforces it): its voters are its rows.
-        # Only multiple-choice polls need the DISTINCT, which walks the primary key (poll_id, voter, …) in order.
+        # Only multiple-choice polls need a DISTINCT, which walks the primary key (poll_id, voter, …) in order.
         voters = {poll_id: sum(counts.values()) for poll_id, counts in per_option.items()}
         multiple_ids = [r["id"] for r in rows if r["multiple"]]
         if multiple_ids:
             async with self.conn.execute(
-                "SELECT poll_id, count(*) FROM (SELECT DISTINCT poll_id, voter FROM votes "
-                "WHERE poll_id IN (SELECT value FROM json_each(?))) GROUP BY poll_id",
+                "SELECT j.value, (SELECT count(*) FROM (SELECT DISTINCT voter FROM votes WHERE poll_id = j.value)) "
+                "FROM json_each(?) j",
                 (_id_list(multiple_ids),),
             ) as cur:
                 voters.update({r[0]: r[1] for r in await cur.fetchall()})
@@ -242,12 +244,15 @@ class DigestQueries:
     async def votes_cast(self, guild_id: int, start: datetime, end: datetime) -> int:
         """Vote rows cast in [start, end) on the server's polls, deleted polls left out.
 
-        A changed single choice replaces its row, so this counts the answers still held, by when they were given.
+        The store only accepts votes on open polls, so every such vote belongs to a poll active in the period:
+        counting per active poll reads this server's votes only, never the whole `votes_by_time` range of
+        every server. A changed single choice replaces its row: these are the answers still held.
         """
         async with self.conn.execute(
-            "SELECT count(*) FROM votes v JOIN polls p ON p.id = v.poll_id "
-            "WHERE p.guild_id = ? AND p.status != 'deleted' AND v.voted_at >= ? AND v.voted_at < ?",
-            (guild_id, to_ts(start), to_ts(end)),
+            "SELECT coalesce(sum((SELECT count(*) FROM votes v "
+            "WHERE v.poll_id = p.id AND v.voted_at >= :start AND v.voted_at < :end)), 0) "
+            f"FROM polls p WHERE {_ACTIVE}",
+            {"guild": guild_id, "start": to_ts(start), "end": to_ts(end)},
         ) as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0

@@ -8,6 +8,7 @@ one into its own UTC instant, so 9:00 stays 9:00 across daylight-saving changes 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,6 +22,15 @@ CATCH_UP_WINDOW = timedelta(hours=24)
 PERIOD_DAYS = 7
 
 CatchUp = Literal["post", "skip"]
+
+
+@dataclass(frozen=True)
+class DigestPeriod:
+    """One digest's slot: its week key and the [start, end) period it reports, in UTC."""
+
+    week: str
+    start: datetime
+    end: datetime  # the scheduled instant
 
 
 def zone(tz: str | tzinfo) -> tzinfo:
@@ -109,3 +119,9 @@ def catch_up_decision(now: datetime, scheduled: datetime, window: timedelta = CA
     if scheduled > now:
         raise ValueError("the scheduled instant is in the future: nothing to catch up yet")
     return "post" if now - scheduled < window else "skip"
+
+
+def digest_period(scheduled_utc: datetime, tz: str | tzinfo, hour: int | None = None) -> DigestPeriod:
+    """The week key and period of the digest scheduled at `scheduled_utc`."""
+    start, end = period_for(scheduled_utc, tz, hour)
+    return DigestPeriod(week=week_key(scheduled_utc, tz), start=start, end=end)
