@@ -25,6 +25,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.opinions",
     "cogs.feeds",
     "cogs.mydata",
+    "cogs.digest",
 )
 
 Clock = Callable[[], datetime]
@@ -111,6 +112,7 @@ class Tribune(commands.Bot):
         tally_edit_interval: float = 2.0,
         close_loop_seconds: float = 30.0,
         edit_retry_seconds: float = 30.0,
+        digest_loop_seconds: float = 60.0,
         **options: object,
     ) -> None:
         super().__init__(
@@ -131,6 +133,7 @@ class Tribune(commands.Bot):
         self.tally_edit_interval = tally_edit_interval
         self.close_loop_seconds = close_loop_seconds
         self.edit_retry_seconds = edit_retry_seconds  # first back-off after Discord refused an edit
+        self.digest_loop_seconds = digest_loop_seconds  # how often due digests are looked for
 
     def now(self) -> datetime:
         """The current time from the injected clock (tests drive it)."""

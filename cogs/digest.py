@@ -1,0 +1,269 @@
+"""The weekly digest: posted once per server and week, on schedule, with catch-up after downtime."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.digest.build import Digest, prepare_digest
+from bot.digest.render import CHART_FILENAME, DigestMessage, chart_png, render_digest
+from bot.digest.schedule import catch_up_decision, digest_period, latest_schedule
+from bot.errors import UserFacingError
+from bot.i18n import t
+from cogs.common import NO_MENTIONS, audit, member_language, moderator_only, require_permissions
+from db.digests import DigestRecord, DigestStore
+from db.guild_settings import GuildSettings, GuildSettingsStore
+
+if TYPE_CHECKING:
+    from bot.client import Tribune
+
+log = logging.getLogger(__name__)
+
+SCHEDULE_LOOP_SECONDS = 60.0
+DIGEST_PERMISSIONS = ("view_channel", "send_messages", "embed_links", "attach_files")
+HISTORY_SCAN = 50  # recent messages searched for a digest posted just before a crash
+NAME_LOOKUPS = 25  # members fetched for display names; the others are shown as mentions
+
+
+@app_commands.default_permissions(manage_guild=True)
+@app_commands.guild_only()
+class DigestCog(
+    commands.GroupCog, name="DigestCog", group_name="digest", group_description="Weekly digest (moderators)"
+):
+    """Schedules, builds and posts each server's weekly digest exactly once."""
+
+    def __init__(self, bot: Tribune) -> None:
+        self.bot = bot
+        self.schedule_runs = 0  # completed passes of the schedule (tests wait on it instead of sleeping)
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        self.schedule_loop.change_interval(seconds=self.bot.digest_loop_seconds)
+        self.schedule_loop.start()
+
+    async def cog_unload(self) -> None:
+        self.schedule_loop.cancel()
+
+    # --- building -----------------------------------------------------------------------------------------
+
+    async def build(self, guild: discord.Guild, settings: GuildSettings, scheduled: datetime) -> Digest:
+        async def names(ids: Iterable[int]) -> dict[int, str]:
+            found: dict[int, str] = {}
+            for lookups, member_id in enumerate(sorted(ids)):
+                member = guild.get_member(member_id)
+                if member is None and lookups < NAME_LOOKUPS:
+                    try:
+                        member = await guild.fetch_member(member_id)
+                    except discord.HTTPException:
+                        member = None
+                if member is not None:
+                    found[member_id] = member.display_name
+            return found
+
+        async with self.bot.db.read() as conn:
+            return await prepare_digest(conn, settings, scheduled, names)
+
+    async def render(self, digest: Digest) -> tuple[list[DigestMessage], bytes | None]:
+        messages = render_digest(digest)
+        chart = None
+        if any(m.attach_chart for m in messages):
+            chart = await asyncio.to_thread(chart_png, digest)  # matplotlib takes a fraction of a second
+        return messages, chart
+
+    @staticmethod
+    def message_kwargs(message: DigestMessage, chart: bytes | None) -> dict[str, object]:
+        kwargs: dict[str, object] = {
+            "embeds": [discord.Embed.from_dict(e.to_dict()) for e in message.embeds],
+            "allowed_mentions": NO_MENTIONS,
+        }
+        if message.content:
+            kwargs["content"] = message.content
+        if message.attach_chart and chart is not None:
+            kwargs["file"] = discord.File(io.BytesIO(chart), filename=CHART_FILENAME)
+        return kwargs
+
+    def digest_channel(self, guild: discord.Guild, settings: GuildSettings) -> discord.TextChannel | None:
+        """The digest channel, else the articles channel, else the server's system channel."""
+        for channel_id in (settings.digest_channel_id, settings.articles_channel_id):
+            channel = guild.get_channel(channel_id) if channel_id else None
+            if isinstance(channel, discord.TextChannel):
+                return channel
+        return guild.system_channel
+
+    async def send(
+        self, channel: discord.abc.Messageable, messages: list[DigestMessage], chart: bytes | None
+    ) -> list[int]:
+        ids = []
+        for message in messages:
+            sent = await channel.send(**self.message_kwargs(message, chart))  # type: ignore[arg-type]
+            ids.append(sent.id)
+        return ids
+
+    # --- the schedule -------------------------------------------------------------------------------------
+
+    @tasks.loop(seconds=SCHEDULE_LOOP_SECONDS)
+    async def schedule_loop(self) -> None:
+        await self.run_schedule()
+
+    @schedule_loop.before_loop
+    async def _before_schedule(self) -> None:
+        await self.bot.wait_until_ready()
+        await self.resolve_unfinished()
+
+    @schedule_loop.error
+    async def _schedule_error(self, error: BaseException) -> None:
+        log.exception("The digest loop failed; it restarts", exc_info=error)
+        self.schedule_loop.restart()
+
+    async def settings_of(self, guild_id: int) -> GuildSettings:
+        async with self.bot.db.read() as conn:
+            return await GuildSettingsStore(conn).get(guild_id)
+
+    async def run_schedule(self) -> int:
+        """Post every digest that is due; returns how many were posted. Safe to call at any time."""
+        posted = 0
+        for guild in list(self.bot.guilds):
+            settings = await self.settings_of(guild.id)
+            if settings.digest_enabled and await self.run_for(guild, settings):
+                posted += 1
+        self.schedule_runs += 1
+        return posted
+
+    async def run_for(self, guild: discord.Guild, settings: GuildSettings) -> bool:
+        now = self.bot.now()
+        scheduled = latest_schedule(now, settings.digest_weekday, settings.digest_hour, settings.timezone)
+        period = digest_period(scheduled, settings.timezone, settings.digest_hour)
+        async with self.bot.db.read() as conn:
+            if await DigestStore(conn).get(guild.id, period.week) is not None:
+                return False  # this week is claimed already: posted, skipped, or being resolved
+        channel = self.digest_channel(guild, settings)
+        if channel is None:
+            # Not claimed: a channel configured later the same day still gets this week's digest.
+            log.debug("Digest %s of guild %s waits for a channel", period.week, guild.id)
+            return False
+        async with self.bot.db.transaction() as conn:
+            claim = await DigestStore(conn).claim(
+                guild.id, period.week, period.start, period.end, channel.id if channel else None, now
+            )
+            if claim is None:
+                return False
+            if catch_up_decision(now, scheduled) == "skip" or channel is None:
+                await DigestStore(conn).mark_skipped(claim.id, now)
+                log.warning(
+                    "Digest %s of guild %s skipped: %s",
+                    period.week,
+                    guild.id,
+                    "no channel to post in"
+                    if channel is None
+                    else f"due at {scheduled.isoformat()}, more than 24 h late",
+                )
+                return False
+        return await self.post_claim(guild, settings, claim, channel)
+
+    async def post_claim(
+        self, guild: discord.Guild, settings: GuildSettings, claim: DigestRecord, channel: discord.TextChannel
+    ) -> bool:
+        """Build and post a claimed digest, then record its messages (the claim came first: no double post)."""
+        digest = await self.build(guild, settings, claim.period_end)
+        messages, chart = await self.render(digest)
+        try:
+            ids = await self.send(channel, messages, chart)
+        except discord.HTTPException:
+            log.exception("Digest %s of guild %s could not be posted in channel %s", claim.week, guild.id, channel.id)
+            return False
+        async with self.bot.db.transaction() as conn:
+            await DigestStore(conn).mark_posted(claim.id, channel.id, ids, digest.totals_json(), self.bot.now())
+        log.info("Digest %s posted in guild %s (%d message(s))", claim.week, guild.id, len(ids))
+        return bool(ids)
+
+    async def resolve_unfinished(self) -> None:
+        """Claims left without a recorded post (a crash between the two) are settled without a second post."""
+        async with self.bot.db.read() as conn:
+            claims = await DigestStore(conn).unresolved_claims()
+        for claim in claims:
+            guild = self.bot.get_guild(claim.guild_id)
+            if guild is None:
+                continue
+            settings = await self.settings_of(guild.id)
+            channel = guild.get_channel(claim.channel_id) if claim.channel_id else None
+            already = await self.find_posted(channel, claim.week) if isinstance(channel, discord.TextChannel) else []
+            now = self.bot.now()
+            if already:
+                async with self.bot.db.transaction() as conn:
+                    await DigestStore(conn).mark_posted(claim.id, claim.channel_id, already, {}, now)
+                log.info("Digest %s of guild %s was posted before a restart; recorded it", claim.week, guild.id)
+            elif isinstance(channel, discord.TextChannel) and catch_up_decision(now, claim.period_end) == "post":
+                await self.post_claim(guild, settings, claim, channel)
+            else:
+                async with self.bot.db.transaction() as conn:
+                    await DigestStore(conn).mark_skipped(claim.id, now)
+                log.warning("Digest %s of guild %s skipped after a restart (too late)", claim.week, guild.id)
+
+    async def find_posted(self, channel: discord.TextChannel, week: str) -> list[int]:
+        """Ids of Tribune's messages in the channel whose footer names this digest week."""
+        found = []
+        try:
+            async for message in channel.history(limit=HISTORY_SCAN):
+                if message.author.id != getattr(self.bot.user, "id", None):
+                    continue
+                if any(embed.footer and embed.footer.text and week in embed.footer.text for embed in message.embeds):
+                    found.append(message.id)
+        except discord.HTTPException:
+            log.warning("Could not read the history of channel %s", channel.id, exc_info=True)
+        return sorted(found)
+
+    # --- commands -----------------------------------------------------------------------------------------
+
+    async def digest_now(self, interaction: discord.Interaction) -> tuple[Digest, list[DigestMessage], bytes | None]:
+        """The digest of the 7 days ending now: what `/digest post` posts and `/digest preview` shows."""
+        assert interaction.guild is not None
+        settings = await self.settings_of(interaction.guild.id)
+        digest = await self.build(interaction.guild, settings, self.bot.now())
+        messages, chart = await self.render(digest)
+        return digest, messages, chart
+
+    @app_commands.command(name="preview", description="See privately the digest that would be posted now")
+    @moderator_only
+    async def preview(self, interaction: discord.Interaction) -> None:
+        """See privately the digest that would be posted now."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        _, messages, chart = await self.digest_now(interaction)
+        if not messages:
+            await interaction.followup.send(t("digest.preview_nothing", member_language(interaction)), ephemeral=True)
+            return
+        for message in messages:
+            await interaction.followup.send(ephemeral=True, **self.message_kwargs(message, chart))  # type: ignore[arg-type]
+
+    @app_commands.command(
+        name="post", description="Post the digest of the last 7 days now (the weekly one still comes)"
+    )
+    @moderator_only
+    async def post(self, interaction: discord.Interaction) -> None:
+        """Post the digest of the last 7 days now (the weekly one still comes)."""
+        assert interaction.guild is not None
+        language = member_language(interaction)
+        settings = await self.settings_of(interaction.guild.id)
+        channel = self.digest_channel(interaction.guild, settings) or interaction.channel
+        if not isinstance(channel, discord.TextChannel):
+            raise UserFacingError("digest.no_channel")
+        require_permissions(channel, DIGEST_PERMISSIONS, language)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        digest, messages, chart = await self.digest_now(interaction)
+        if not messages:
+            await interaction.followup.send(t("digest.preview_nothing", language), ephemeral=True)
+            return
+        ids = await self.send(channel, messages, chart)
+        await audit(interaction, "digest.post", f"channel:{channel.id}", week=digest.week, messages=len(ids))
+        await interaction.followup.send(t("digest.posted", language, channel=channel.mention), ephemeral=True)
+
+
+async def setup(bot: Tribune) -> None:
+    await bot.add_cog(DigestCog(bot))
