@@ -290,3 +290,10 @@ async def test_closing_an_article_poll_posts_final_results_with_a_chart_in_its_t
     assert final.content.startswith("📊 Résultats définitifs")
     assert final.attachments[0].data.startswith(b"\x89PNG")
     assert "**Crédible et pertinente**\n▰▰▰▰▰▰▰▰▰▰ 1" in final.embeds[0]["description"]
+
+
+async def test_the_real_bot_survives_a_gateway_reconnect(emulator: DiscordEmulator, tribune: Tribune) -> None:
+    message = await create_poll(emulator, question="Après une coupure du gateway ?")
+    await emulator.force_reconnect()
+    vote = await emulator.click(emulator.members["alice"], message, "Oui")
+    assert (await vote.wait_reply(timeout=10)).content.startswith("Vote enregistré : Oui")
