@@ -104,6 +104,9 @@ class EditCoalescer:
                     await asyncio.sleep(wait)
                 await self._take_channel_slot(pending.channel_id)
                 pending.dirty = False  # changes arriving during the edit make it dirty again
+                # The interval counts from when the state is read, not from when Discord answered:
+                # otherwise a slow edit would stretch the wait for the next change past the interval.
+                started = self._clock()
                 try:
                     await self._apply(key)
                 except RetryLater as exc:
@@ -125,7 +128,7 @@ class EditCoalescer:
                     await asyncio.sleep(delay)
                     continue
                 pending.failures = 0
-                pending.last_edit = self._clock()
+                pending.last_edit = started
                 self.stats.edits += 1
         finally:
             self._last_edit[key] = pending.last_edit

@@ -2,7 +2,8 @@
 
 Concurrent clicks are group-committed: the worker takes every vote waiting in the queue, applies each
 inside its own SAVEPOINT (one refused vote does not undo the others) and commits them in one
-transaction. A caller's future resolves only after that COMMIT, so an acknowledged vote is durable.
+transaction, handed to the store's writer thread in a single trip. A caller's future resolves only
+after that COMMIT, so an acknowledged vote is durable.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.polls.voting import decide_vote, voter_key
+from db._rows import to_ts
 from db.database import Database
-from db.polls import PollOption, PollStore
+from db.polls import PollOption
+from db.votes import VoteWriter
 
 log = logging.getLogger(__name__)
 
@@ -102,25 +103,10 @@ class VoteRecorder:
                 self._queue.task_done()
 
     async def _commit(self, batch: list[_Queued]) -> None:
-        outcomes: list[VoteOutcome | BaseException] = []
+        requests = [item.request for item in batch]
+        now = self.clock()
         try:
-            async with self.db.transaction() as conn:
-                store = PollStore(conn)
-                touched: set[int] = set()
-                for item in batch:
-                    await conn.execute("SAVEPOINT vote")
-                    try:
-                        outcome = await self._apply(conn, store, item.request)
-                    except Exception as exc:  # one bad vote must not undo the batch
-                        await conn.execute("ROLLBACK TO vote")
-                        outcomes.append(exc)
-                    else:
-                        if outcome.accepted:
-                            touched.add(outcome.poll_id)
-                        outcomes.append(outcome)
-                    await conn.execute("RELEASE vote")
-                for poll_id in touched:
-                    await store.mark_render_pending(poll_id)
+            outcomes = await self.db.run_in_writer(lambda conn: self._apply_batch(VoteWriter(conn), requests, now))
         except Exception as exc:
             log.exception("A batch of %d votes could not be committed", len(batch))
             outcomes = [exc] * len(batch)
@@ -133,10 +119,32 @@ class VoteRecorder:
             else:
                 item.future.set_result(outcome)
 
-    async def _options_of(self, store: PollStore, poll_id: int) -> tuple[PollOption, ...]:
+    def _apply_batch(
+        self, writer: VoteWriter, requests: list[VoteRequest], now: datetime
+    ) -> list[VoteOutcome | BaseException]:
+        """Runs on the writer thread, inside one transaction; each vote in its own savepoint."""
+        outcomes: list[VoteOutcome | BaseException] = []
+        touched: set[int] = set()
+        for request in requests:
+            writer.savepoint()
+            try:
+                outcome = self._apply(writer, request, now)
+            except Exception as exc:  # one bad vote must not undo the batch
+                writer.rollback_to_savepoint()
+                outcomes.append(exc)
+            else:
+                if outcome.accepted:
+                    touched.add(outcome.poll_id)
+                outcomes.append(outcome)
+            writer.release()
+        writer.mark_render_pending(sorted(touched))
+        return outcomes
+
+    def _options_of(self, writer: VoteWriter, poll_id: int) -> tuple[PollOption, ...]:
+        # Only the writer thread touches the cache, so no lock is needed.
         options = self._options.get(poll_id)
         if options is None:
-            options = tuple(await store.options(poll_id))
+            options = writer.options(poll_id)
             self._options[poll_id] = options
             if len(self._options) > OPTION_CACHE_SIZE:
                 self._options.popitem(last=False)
@@ -144,36 +152,30 @@ class VoteRecorder:
             self._options.move_to_end(poll_id)
         return options
 
-    async def _apply(self, conn: aiosqlite.Connection, store: PollStore, request: VoteRequest) -> VoteOutcome:
-        async with conn.execute(
-            "SELECT status, closes_at, multiple, anonymous, role_id, channel_id FROM polls WHERE id = ?",
-            (request.poll_id,),
-        ) as cur:
-            row = await cur.fetchone()
-        if row is None or row["status"] == "deleted":
+    def _apply(self, writer: VoteWriter, request: VoteRequest, now: datetime) -> VoteOutcome:
+        poll = writer.poll(request.poll_id)
+        if poll is None or poll.status == "deleted":
             return VoteOutcome(request.poll_id, refusal="vote.poll_missing")
-        now = self.clock()
-        if row["status"] != "open" or now.timestamp() >= row["closes_at"]:
+        if poll.status != "open" or now.timestamp() >= poll.closes_at:
             # The store decides a click racing the deadline, whatever the buttons showed.
-            return VoteOutcome(request.poll_id, refusal="vote.poll_closed", channel_id=row["channel_id"])
-        if row["role_id"] is not None and row["role_id"] not in request.role_ids:
-            return VoteOutcome(request.poll_id, refusal="vote.role_required", role_id=row["role_id"])
-        options = await self._options_of(store, request.poll_id)
-        labels = {o.position: o.label for o in options}
+            return VoteOutcome(request.poll_id, refusal="vote.poll_closed", channel_id=poll.channel_id)
+        if poll.role_id is not None and poll.role_id not in request.role_ids:
+            return VoteOutcome(request.poll_id, refusal="vote.role_required", role_id=poll.role_id)
+        labels = {o.position: o.label for o in self._options_of(writer, request.poll_id)}
         if request.position not in labels:
             return VoteOutcome(request.poll_id, refusal="vote.answer_missing")
-        voter = voter_key(self.secret, request.poll_id, request.member_id, bool(row["anonymous"]))
-        current = await store.choices_of(request.poll_id, voter)
-        change = decide_vote(current, request.position, bool(row["multiple"]))
+        voter = voter_key(self.secret, request.poll_id, request.member_id, poll.anonymous)
+        current = writer.choices_of(request.poll_id, voter)
+        change = decide_vote(current, request.position, poll.multiple)
         if change.remove:
-            await store.remove_votes(request.poll_id, voter, change.remove)
+            writer.remove(request.poll_id, voter, change.remove)
         if change.add is not None:
-            await store.add_vote(request.poll_id, voter, change.add, now)
+            writer.add(request.poll_id, voter, change.add, to_ts(now))
         held = (current - change.remove) | ({change.add} if change.add is not None else set())
         return VoteOutcome(
             request.poll_id,
             added=labels[change.add] if change.add is not None else None,
             removed=tuple(labels[p] for p in sorted(change.remove)),
             choices=tuple(labels[p] for p in sorted(held)),
-            channel_id=row["channel_id"],
+            channel_id=poll.channel_id,
         )

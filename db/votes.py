@@ -1,0 +1,76 @@
+"""The vote write path in plain sqlite3, run inside `Database.run_in_writer` (one thread trip per batch)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from db.polls import PollOption
+
+
+@dataclass(frozen=True)
+class PollForVote:
+    """What deciding a click needs to know about its poll, read in the same transaction as the write."""
+
+    id: int
+    status: str
+    closes_at: int
+    multiple: bool
+    anonymous: bool
+    role_id: int | None
+    channel_id: int | None
+
+
+class VoteWriter:
+    """Synchronous reads and writes of `votes` for one open transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def poll(self, poll_id: int) -> PollForVote | None:
+        row = self.conn.execute(
+            "SELECT id, status, closes_at, multiple, anonymous, role_id, channel_id FROM polls WHERE id = ?",
+            (poll_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return PollForVote(
+            row["id"], row["status"], row["closes_at"], bool(row["multiple"]), bool(row["anonymous"]),
+            row["role_id"], row["channel_id"],
+        )  # fmt: skip
+
+    def options(self, poll_id: int) -> tuple[PollOption, ...]:
+        rows = self.conn.execute(
+            "SELECT position, label, score FROM poll_options WHERE poll_id = ? ORDER BY position", (poll_id,)
+        )
+        return tuple(PollOption(r[0], r[1], r[2]) for r in rows)
+
+    def choices_of(self, poll_id: int, voter: str) -> frozenset[int]:
+        rows = self.conn.execute("SELECT position FROM votes WHERE poll_id = ? AND voter = ?", (poll_id, voter))
+        return frozenset(r[0] for r in rows)
+
+    def remove(self, poll_id: int, voter: str, positions: Iterable[int]) -> None:
+        self.conn.executemany(
+            "DELETE FROM votes WHERE poll_id = ? AND voter = ? AND position = ?",
+            [(poll_id, voter, p) for p in positions],
+        )
+
+    def add(self, poll_id: int, voter: str, position: int, voted_at: int) -> None:
+        """The store refuses it on a closed poll or as a second single choice (triggers)."""
+        self.conn.execute(
+            "INSERT INTO votes (poll_id, voter, position, voted_at) VALUES (?, ?, ?, ?)",
+            (poll_id, voter, position, voted_at),
+        )
+
+    def mark_render_pending(self, poll_ids: Iterable[int]) -> None:
+        self.conn.executemany("UPDATE polls SET render_pending = 1 WHERE id = ?", [(p,) for p in poll_ids])
+
+    def savepoint(self) -> None:
+        self.conn.execute("SAVEPOINT vote")
+
+    def release(self) -> None:
+        self.conn.execute("RELEASE vote")
+
+    def rollback_to_savepoint(self) -> None:
+        self.conn.execute("ROLLBACK TO vote")
