@@ -1,0 +1,399 @@
+"""Figure 1: the vote path end to end, next to its two ceilings measured in the same run.
+
+* Tribune: emulator click → gateway INTERACTION_CREATE → discord.py → ``PollsCog.vote`` →
+  ``VoteRecorder.submit`` (group commit on SQLite) → ephemeral reply (interaction callback) → coalesced edit.
+  1 member = sequential clicks by distinct members; 200 members = 200 distinct members clicking at once
+  (``asyncio.gather``), several rounds with fresh members each time.
+* Ceiling (a), the Discord path: the same emulator and the same clicks on a message that looks the same,
+  handled by a minimal discord.py client whose DynamicItem button callback only sends the same ephemeral
+  reply (callback type 4).
+* Ceiling (b), the store: the same vote INSERT with plain ``sqlite3`` on the migrated schema (WAL,
+  ``synchronous=NORMAL``, same pragmas), one transaction per vote. Next to it, the store's own vote write:
+  ``VoteRecorder.submit`` on a ``Database``, sequential and 200 in flight.
+
+Click→ack latency is the emulator's own figure: ``CallbackRecord.elapsed`` = the monotonic time from the
+moment the emulator dispatched INTERACTION_CREATE (``InteractionRecord.created``) to the moment it received
+the interaction callback. Throughput is clicks divided by the wall time from the first click to the last
+acknowledgement, so it includes the emulator building the click payloads (it shares the event loop with
+the bot, as it does in the tests). Every session first runs an unmeasured warm-up round (the bot's HTTP
+connection pool opens its 200 keep-alive connections then).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sqlite3
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import discord
+
+from bench.common import (
+    BENCH_SECRET,
+    POLL_LABELS_FR,
+    Figure,
+    GroupResult,
+    Stopwatch,
+    check_emulator,
+    create_poll,
+    percentile,
+    quiet_logs,
+    ratio_text,
+    running_tribune,
+)
+
+NAME = "votes"
+REPS = 3  # fresh emulator + bot per repetition, Tribune and the ack-only bot interleaved
+SEQUENTIAL_CLICKS = 300
+CROWD = 200
+ROUNDS = 6
+STORE_VOTES = 3000
+STORE_IN_FLIGHT = 200
+ACK_TEXT = "Vote enregistré : Oui — cliquez à nouveau pour le retirer."
+
+
+# --- the ack-only bot -----------------------------------------------------------------------------------
+
+
+class AckButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"bench:ack:(?P<position>\d)"):
+    """A button whose callback only acknowledges, with the same ephemeral reply Tribune sends."""
+
+    def __init__(self, position: int) -> None:
+        super().__init__(discord.ui.Button(label="?", custom_id=f"bench:ack:{position}"))
+        self.position = position
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> AckButton:
+        return cls(int(match["position"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(ACK_TEXT, ephemeral=True)
+
+
+class AckOnlyBot(discord.Client):
+    """The Discord path's limit: same intents and mentions policy as Tribune, nothing else."""
+
+    def __init__(self) -> None:
+        super().__init__(intents=discord.Intents(guilds=True), allowed_mentions=discord.AllowedMentions.none())
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(AckButton)
+
+
+def ack_only_copy(embeds: list[dict[str, Any]], components: list[dict[str, Any]]) -> dict[str, Any]:
+    """Tribune's poll message with its custom ids pointed at the ack-only buttons (same payload size)."""
+    text = json.dumps(components)
+    text = re.sub(r"tribune:vote:\d+:(\d)", r"bench:ack:\1", text)
+    text = re.sub(r"tribune:results:\d+", "bench:ack:9", text)
+    return {"embeds": json.loads(json.dumps(embeds)), "components": json.loads(text)}
+
+
+# --- driving clicks -------------------------------------------------------------------------------------
+
+
+@dataclass
+class PathRun:
+    """One session's measurements (one bot, one emulator)."""
+
+    sequential_rate: float = 0.0
+    sequential_latencies: list[float] = field(default_factory=list)
+    crowd_rates: list[float] = field(default_factory=list)
+    crowd_latencies: list[float] = field(default_factory=list)
+
+
+async def drive(emu: Any, message: Any) -> PathRun:
+    """Warm up, then sequential clicks by distinct members, then rounds of 200 simultaneous clicks."""
+    run = PathRun()
+    labels = POLL_LABELS_FR
+
+    async def crowd_round(members: list[Any]) -> tuple[float, list[float]]:
+        with Stopwatch() as sw:
+            records = await asyncio.gather(
+                *(emu.click(m, message, labels[i % len(labels)]) for i, m in enumerate(members))
+            )
+            responses = await asyncio.gather(*(r.wait_response(timeout=10) for r in records))
+        return len(members) / sw.seconds, [r.elapsed for r in responses]
+
+    await crowd_round(emu.add_members(CROWD, prefix="warm"))  # opens the HTTP pool; not measured
+    members = emu.add_members(SEQUENTIAL_CLICKS, prefix="seq")
+    with Stopwatch() as sw:
+        for i, member in enumerate(members):
+            record = await emu.click(member, message, labels[i % len(labels)])
+            run.sequential_latencies.append((await record.wait_response(timeout=10)).elapsed)
+    run.sequential_rate = len(members) / sw.seconds
+    for round_number in range(ROUNDS):
+        rate, latencies = await crowd_round(emu.add_members(CROWD, prefix=f"crowd{round_number}-"))
+        run.crowd_rates.append(rate)
+        run.crowd_latencies += latencies
+    return run
+
+
+async def tribune_session(tmp: Path) -> tuple[PathRun, dict[str, Any]]:
+    """The real bot, default settings (2 s tally edits); returns the run and its poll message's look."""
+    from tests.discord_emulator import DiscordEmulator
+
+    async with DiscordEmulator() as emu:
+        async with running_tribune(emu, tmp / "tribune.db"):
+            message = await create_poll(emu, "Trainium 2 : annonce crédible ?")
+            look = ack_only_copy(message.embeds, message.components)
+            run = await drive(emu, message)
+            if emu.rate_limited_count:
+                raise RuntimeError(f"the vote path met {emu.rate_limited_count} 429s")
+        check_emulator(emu, "vote path")
+    return run, look
+
+
+async def ack_only_session(look: dict[str, Any]) -> PathRun:
+    from tests.discord_emulator import DiscordEmulator, connect_bot
+
+    async with DiscordEmulator() as emu:
+        async with connect_bot(emu, AckOnlyBot()):
+            message = emu.add_message("general", embeds=look["embeds"], components=look["components"])
+            run = await drive(emu, message)
+        check_emulator(emu, "ack-only bot")
+    return run
+
+
+# --- the store ------------------------------------------------------------------------------------------
+
+
+async def migrated_store_with_poll(path: Path) -> int:
+    """A migrated store file holding one open single-choice anonymous poll (5 answers); returns its id."""
+    from db.database import Database
+    from db.polls import NewPoll, PollOption, PollStore
+
+    now = datetime.now(UTC)
+    async with Database.from_path(path) as db:
+        await db.migrate()
+        async with db.transaction() as conn:
+            poll = await PollStore(conn).create(
+                NewPoll(
+                    guild_id=1,
+                    question="Bench ?",
+                    kind="scale",
+                    options=[PollOption(i, label, None) for i, label in enumerate(POLL_LABELS_FR)],
+                    created_by=1,
+                    created_at=now,
+                    closes_at=now + timedelta(days=7),
+                    channel_id=2,
+                )
+            )
+    return poll.id
+
+
+def raw_connection(path: Path) -> sqlite3.Connection:
+    """Plain sqlite3 with the store's pragmas (db/database.py): WAL, synchronous=NORMAL, FKs, busy timeout."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    for setting in ("journal_mode=WAL", "busy_timeout=5000", "foreign_keys=ON", "synchronous=NORMAL"):
+        conn.execute(f"PRAGMA {setting}").fetchall()
+    return conn
+
+
+def raw_votes(path: Path, poll_id: int, *, like_the_store: bool) -> float:
+    """Votes/s of one-transaction-per-vote INSERTs (distinct anonymous voters), plain sqlite3.
+
+    ``like_the_store``: also the reads the store does per vote (poll row, the voter's current choices) and
+    its render_pending UPDATE — what the recorder asks of SQLite, without aiosqlite's thread hops.
+    """
+    from bot.polls.voting import voter_key
+
+    keys = [voter_key(BENCH_SECRET, poll_id, 10_000 + i, True) for i in range(STORE_VOTES)]
+    stamp = int(time.time())
+    conn = raw_connection(path)
+    try:
+        with Stopwatch() as sw:
+            for i, key in enumerate(keys):
+                conn.execute("BEGIN IMMEDIATE")
+                if like_the_store:
+                    conn.execute(
+                        "SELECT status, closes_at, multiple, anonymous, role_id, channel_id FROM polls WHERE id = ?",
+                        (poll_id,),
+                    ).fetchone()
+                    conn.execute(
+                        "SELECT position FROM votes WHERE poll_id = ? AND voter = ?", (poll_id, key)
+                    ).fetchall()
+                conn.execute(
+                    "INSERT INTO votes (poll_id, voter, position, voted_at) VALUES (?, ?, ?, ?)",
+                    (poll_id, key, i % 5, stamp),
+                )
+                if like_the_store:
+                    conn.execute("UPDATE polls SET render_pending = 1 WHERE id = ?", (poll_id,))
+                conn.execute("COMMIT")
+    finally:
+        conn.close()
+    return STORE_VOTES / sw.seconds
+
+
+async def store_votes(path: Path, poll_id: int, in_flight: int) -> tuple[float, float]:
+    """Votes/s of ``VoteRecorder.submit`` on a ``Database`` (1 = sequential), and the mean batch size."""
+    from bot.polls.recorder import VoteRecorder, VoteRequest
+    from db.database import Database
+
+    async with Database.from_path(path) as db:
+        recorder = VoteRecorder(db, BENCH_SECRET, lambda: datetime.now(UTC))
+        recorder.start()
+        semaphore = asyncio.Semaphore(in_flight)
+
+        async def vote(i: int) -> None:
+            async with semaphore:
+                outcome = await recorder.submit(VoteRequest(poll_id, 10_000 + i, i % 5))
+            if not outcome.accepted:
+                raise RuntimeError(f"vote refused: {outcome.refusal}")
+
+        with Stopwatch() as sw:
+            if in_flight == 1:
+                for i in range(STORE_VOTES):
+                    await vote(i)
+            else:
+                await asyncio.gather(*(vote(i) for i in range(STORE_VOTES)))
+        await recorder.stop()
+    return STORE_VOTES / sw.seconds, STORE_VOTES / max(recorder.batches, 1)
+
+
+async def store_figures(tmp: Path) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {k: [] for k in ("raw", "raw_like", "seq", "conc", "batch")}
+    for rep in range(REPS):
+        for key, like in (("raw", False), ("raw_like", True)):
+            path = tmp / f"raw-{key}-{rep}.db"
+            out[key].append(raw_votes(path, await migrated_store_with_poll(path), like_the_store=like))
+        for key, in_flight in (("seq", 1), ("conc", STORE_IN_FLIGHT)):
+            path = tmp / f"store-{key}-{rep}.db"
+            rate, batch = await store_votes(path, await migrated_store_with_poll(path), in_flight)
+            out[key].append(rate)
+            if in_flight > 1:
+                out["batch"].append(batch)
+    return out
+
+
+# --- the group ------------------------------------------------------------------------------------------
+
+
+async def measure() -> GroupResult:
+    tribune: list[PathRun] = []
+    ack: list[PathRun] = []
+    with tempfile.TemporaryDirectory(prefix="tribune-bench-") as name:
+        tmp = Path(name)
+        for rep in range(REPS):
+            rep_dir = tmp / f"rep{rep}"
+            rep_dir.mkdir()
+            run, look = await tribune_session(rep_dir)
+            tribune.append(run)
+            ack.append(await ack_only_session(look))
+        store = await store_figures(tmp)
+
+    ms = 1000.0
+
+    def rates(runs: list[PathRun], crowd: bool) -> list[float]:
+        return [r for run in runs for r in run.crowd_rates] if crowd else [run.sequential_rate for run in runs]
+
+    def p(runs: list[PathRun], crowd: bool, fraction: float) -> list[float]:
+        return [ms * percentile(run.crowd_latencies if crowd else run.sequential_latencies, fraction) for run in runs]
+
+    def per_rep_rate(run: PathRun, crowd: bool) -> float:
+        return statistics.median(run.crowd_rates) if crowd else run.sequential_rate
+
+    def ratio(crowd: bool) -> list[float]:
+        return [per_rep_rate(t, crowd) / per_rep_rate(a, crowd) for t, a in zip(tribune, ack, strict=True)]
+
+    crowd = f"{CROWD} members"
+    med = statistics.median
+    seq_t, seq_a = rates(tribune, False), rates(ack, False)
+    crowd_t, crowd_a = rates(tribune, True), rates(ack, True)
+    p99_seq_t, p99_seq_a = p(tribune, False, 0.99), p(ack, False, 0.99)
+    p99_crowd_t, p99_crowd_a = p(tribune, True, 0.99), p(ack, True, 0.99)
+    raw = med(store["raw"])
+
+    def half_raw(v: float) -> bool:
+        return v >= 0.5 * raw
+
+    figures = [
+        Figure(NAME, "vote path, 1 member: votes/s", seq_t, "votes/s", ratio=ratio_text(med(seq_t), med(seq_a), "ack")),
+        Figure(
+            NAME,
+            f"vote path, {crowd}: votes/s",
+            crowd_t,
+            "votes/s",
+            ratio=ratio_text(med(crowd_t), med(crowd_a), "ack"),
+        ).judge(lambda v: v >= 1000, "≥ 1 000 votes/s"),
+        Figure(NAME, "click→ack p50, 1 member", p(tribune, False, 0.5), "ms", 2),
+        Figure(
+            NAME, "click→ack p99, 1 member", p99_seq_t, "ms", 2, ratio=ratio_text(med(p99_seq_t), med(p99_seq_a), "ack")
+        ).judge(lambda v: v <= 50, "≤ 50 ms"),
+        Figure(NAME, f"click→ack p50, {crowd}", p(tribune, True, 0.5), "ms", 1),
+        Figure(
+            NAME,
+            f"click→ack p99, {crowd}",
+            p99_crowd_t,
+            "ms",
+            1,
+            ratio=ratio_text(med(p99_crowd_t), med(p99_crowd_a), "ack"),
+        ).judge(lambda v: v <= 50, "≤ 50 ms"),
+        Figure(NAME, "ceiling (a) ack-only bot, 1 member: votes/s", seq_a, "votes/s"),
+        Figure(NAME, f"ceiling (a) ack-only bot, {crowd}: votes/s", crowd_a, "votes/s"),
+        Figure(NAME, "ceiling (a) ack-only click→ack p99, 1 member", p99_seq_a, "ms", 2),
+        Figure(NAME, f"ceiling (a) ack-only click→ack p99, {crowd}", p99_crowd_a, "ms", 1),
+        Figure(NAME, "vote path ÷ ack-only, 1 member (per session)", ratio(False), "×", 2).judge(
+            lambda v: v >= 0.8, "≥ 0.8×"
+        ),
+        Figure(NAME, f"vote path ÷ ack-only, {crowd} (per session)", ratio(True), "×", 2).judge(
+            lambda v: v >= 0.8, "≥ 0.8×"
+        ),
+        Figure(NAME, "ceiling (b) raw SQLite vote INSERT, 1 txn/vote", store["raw"], "votes/s"),
+        Figure(
+            NAME,
+            "raw SQLite, the store's 4 statements, 1 txn/vote",
+            store["raw_like"],
+            "votes/s",
+            ratio=ratio_text(med(store["raw_like"]), raw, "raw"),
+        ),
+        Figure(
+            NAME,
+            "store VoteRecorder.submit, sequential",
+            store["seq"],
+            "votes/s",
+            ratio=ratio_text(med(store["seq"]), raw, "raw"),
+        ).judge(half_raw, "≥ 0.5× raw"),
+        Figure(
+            NAME,
+            f"store VoteRecorder.submit, {STORE_IN_FLIGHT} in flight",
+            store["conc"],
+            "votes/s",
+            ratio=ratio_text(med(store["conc"]), raw, "raw"),
+        ).judge(half_raw, "≥ 0.5× raw"),
+    ]
+    notes = [
+        f"Vote path: {REPS} sessions (fresh emulator, bot and store each), each with {SEQUENTIAL_CLICKS} sequential "
+        f"clicks then {ROUNDS} rounds of {CROWD} simultaneous clicks by fresh members, after one unmeasured warm-up "
+        f"round. 1-member figures: one sample per session; {CROWD}-member throughput: one sample per round; "
+        "latency percentiles: per session, over all its clicks. Default tally edit interval (2 s). "
+        "`× ack` = Tribune's median ÷ the ack-only bot's median in the same run.",
+        "Latency = CallbackRecord.elapsed (emulator dispatch of INTERACTION_CREATE → interaction callback received).",
+        f"Store: {STORE_VOTES} distinct anonymous voters per run on a freshly migrated file, {REPS} runs; mean "
+        f"group-commit batch at {STORE_IN_FLIGHT} in flight: {statistics.median(store['batch']):.0f} votes.",
+    ]
+    return GroupResult(NAME, figures, notes)
+
+
+def run() -> GroupResult:
+    quiet_logs()
+    with Stopwatch() as sw:
+        result = asyncio.run(measure())
+    result.seconds = sw.seconds
+    return result
+
+
+if __name__ == "__main__":
+    import sys
+
+    from bench.__main__ import main
+
+    raise SystemExit(main([NAME, *sys.argv[1:]]))
