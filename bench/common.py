@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
+import inspect
 import logging
 import math
 import os
@@ -299,3 +301,14 @@ def check_emulator(emu: DiscordEmulator, where: str) -> None:
     if emu.failures:
         listing = "; ".join(str(f) for f in emu.failures[:5])
         raise RuntimeError(f"{where}: the emulator recorded {len(emu.failures)} failure(s): {listing}")
+
+
+def timed_group(measure: Callable[[], Any]) -> GroupResult:
+    """Run one group's `measure` (a function or a coroutine function) quietly and record how long it took."""
+    quiet_logs()
+    with Stopwatch() as sw:
+        result = measure()
+        if inspect.iscoroutine(result):
+            result = asyncio.run(result)
+    result.seconds = sw.seconds
+    return result

@@ -13,7 +13,6 @@ Each figure: one unmeasured warm-up, then repeated runs.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 import tempfile
@@ -23,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import POLL_LABELS_FR, Figure, GroupResult, Stopwatch, quiet_logs
+from bench.common import POLL_LABELS_FR, Figure, GroupResult, Stopwatch, timed_group
 
 NAME = "digest"
 GUILD = 4242
@@ -261,11 +260,7 @@ async def measure() -> GroupResult:
 
 
 def run() -> GroupResult:
-    quiet_logs()
-    with Stopwatch() as sw:
-        result = asyncio.run(measure())
-    result.seconds = sw.seconds
-    return result
+    return timed_group(measure)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ from bench.common import (
     make_tribune,
     quiet_logs,
     rss_kib,
+    timed_group,
 )
 
 NAME = "startup"
@@ -202,11 +203,7 @@ def measure() -> GroupResult:
 
 
 def run() -> GroupResult:
-    quiet_logs()
-    with Stopwatch() as sw:
-        result = measure()
-    result.seconds = sw.seconds
-    return result
+    return timed_group(measure)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

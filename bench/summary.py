@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from bench.common import FIXTURES, REPO_ROOT, Figure, GroupResult, Stopwatch, quiet_logs
+from bench.common import FIXTURES, REPO_ROOT, Figure, GroupResult, Stopwatch, timed_group
 
 NAME = "summary"
 RUNS = 15
@@ -143,11 +143,7 @@ def measure() -> GroupResult:
 
 
 def run() -> GroupResult:
-    quiet_logs()
-    with Stopwatch() as sw:
-        result = measure()
-    result.seconds = sw.seconds
-    return result
+    return timed_group(measure)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

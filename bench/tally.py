@@ -10,7 +10,6 @@ for the known final counts (French formatting: ``10 000 votants`` with U+202F), 
 
 from __future__ import annotations
 
-import asyncio
 import re
 import tempfile
 import time
@@ -26,8 +25,8 @@ from bench.common import (
     check_emulator,
     create_poll,
     percentile,
-    quiet_logs,
     running_tribune,
+    timed_group,
 )
 
 NAME = "tally"
@@ -177,11 +176,7 @@ async def measure() -> GroupResult:
 
 
 def run() -> GroupResult:
-    quiet_logs()
-    with Stopwatch() as sw:
-        result = asyncio.run(measure())
-    result.seconds = sw.seconds
-    return result
+    return timed_group(measure)
 
 
 if __name__ == "__main__":

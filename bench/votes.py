@@ -44,9 +44,9 @@ from bench.common import (
     check_emulator,
     create_poll,
     percentile,
-    quiet_logs,
     ratio_text,
     running_tribune,
+    timed_group,
 )
 
 NAME = "votes"
@@ -384,11 +384,7 @@ async def measure() -> GroupResult:
 
 
 def run() -> GroupResult:
-    quiet_logs()
-    with Stopwatch() as sw:
-        result = asyncio.run(measure())
-    result.seconds = sw.seconds
-    return result
+    return timed_group(measure)
 
 
 if __name__ == "__main__":
