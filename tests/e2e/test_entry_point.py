@@ -11,7 +11,7 @@ from bot.__main__ import RedactSecrets, run, sync
 from bot.settings import Settings
 from tests.discord_emulator import DiscordEmulator
 
-BAD_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gabcde.not-a-real-token-but-looks-like-one"
+BAD_TOKEN = "refused-by-the-emulator-0123456789abcdef"  # never shaped like a real token
 
 
 def settings_for(tmp_path: Path, token: str) -> Settings:
