@@ -347,7 +347,7 @@ class ArticlesCog(
         except BaseException:
             async with self.bot.db.transaction() as conn:
                 await ArticleStore(conn).delete(article.id)
-                await conn.execute("DELETE FROM polls WHERE id = ?", (poll.id,))
+                await PollStore(conn).forget(poll.id)
             raise
         async with self.bot.db.transaction() as conn:
             await ArticleStore(conn).set_message(article.id, channel.id, message.id)
@@ -400,7 +400,7 @@ class ArticlesCog(
             return None
         async with self.bot.db.transaction() as conn:
             await ArticleStore(conn).set_thread(article.id, thread.id)
-            await conn.execute("UPDATE polls SET thread_id = ? WHERE article_id = ?", (thread.id, article.id))
+            await PollStore(conn).set_thread_of_article(article.id, thread.id)
         return thread
 
     # --- commands -----------------------------------------------------------------------------------------

@@ -175,6 +175,14 @@ class PollStore:
     async def set_thread(self, poll_id: int, thread_id: int | None) -> None:
         await self.conn.execute("UPDATE polls SET thread_id = ? WHERE id = ?", (thread_id, poll_id))
 
+    async def set_thread_of_article(self, article_id: int, thread_id: int | None) -> None:
+        """The article's debate thread changed (re-created): its polls follow."""
+        await self.conn.execute("UPDATE polls SET thread_id = ? WHERE article_id = ?", (thread_id, article_id))
+
+    async def forget(self, poll_id: int) -> None:
+        """Remove a poll whose message could not be posted (nothing was shown, nothing to keep)."""
+        await self.conn.execute("DELETE FROM polls WHERE id = ?", (poll_id,))
+
     # --- votes -----------------------------------------------------------------------------------------
 
     async def choices_of(self, poll_id: int, voter: str) -> frozenset[int]:

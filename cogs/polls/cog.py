@@ -280,7 +280,7 @@ class PollsCog(
             message = await channel.send(embeds=embeds, view=view, allowed_mentions=NO_MENTIONS)
         except BaseException:
             async with self.bot.db.transaction() as conn:
-                await conn.execute("DELETE FROM polls WHERE id = ?", (poll.id,))
+                await PollStore(conn).forget(poll.id)
             raise
         async with self.bot.db.transaction() as conn:
             await PollStore(conn).set_message(poll.id, message.channel.id, message.id)

@@ -1,0 +1,44 @@
+"""The three layers stay in their lanes: the domain never imports discord, cogs never write SQL."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+# The Discord-facing entry points of the bot package; everything else in bot/ is plain Python.
+DISCORD_ADAPTERS = {"bot/client.py", "bot/__main__.py", "bot/commands_i18n.py"}
+SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_domain_and_store_never_import_discord() -> None:
+    offenders = []
+    for folder in ("bot", "db"):
+        for path in (ROOT / folder).rglob("*.py"):
+            relative = path.relative_to(ROOT).as_posix()
+            if relative in DISCORD_ADAPTERS:
+                continue
+            if any(name == "discord" or name.startswith("discord.") for name in imported_modules(path)):
+                offenders.append(relative)
+    assert not offenders
+
+
+def test_cogs_hold_no_sql() -> None:
+    offenders = []
+    for path in (ROOT / "cogs").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.match(node.value):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not offenders
