@@ -9,7 +9,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 # The Discord-facing entry points of the bot package; everything else in bot/ is plain Python.
 DISCORD_ADAPTERS = {"bot/client.py", "bot/__main__.py", "bot/commands_i18n.py"}
-SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+SQL = re.compile(
+    r"^\s*(SELECT\b.*\bFROM\b|INSERT\s+INTO\b|UPDATE\s+\w+\s+SET\b|DELETE\s+FROM\b|"
+    r"(CREATE|DROP|ALTER)\s+(TABLE|INDEX|TRIGGER)\b)",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def imported_modules(path: Path) -> set[str]:
