@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.commands_i18n import CatalogTranslator
 from bot.errors import UserFacingError
 from bot.i18n import language_of, t
 from bot.settings import Settings
@@ -155,8 +156,6 @@ class Tribune(commands.Bot):
 
     async def install_translator(self) -> None:
         """French localizations of command names and descriptions (a no-op until the catalog has them)."""
-        from bot.commands_i18n import CatalogTranslator
-
         await self.tree.set_translator(CatalogTranslator())
 
     async def close(self) -> None:

@@ -23,6 +23,7 @@ from bot.errors import UserFacingError
 from bot.i18n import t
 from bot.polls.durations import parse_poll_duration
 from bot.polls.tally import compute_tally
+from bot.text import message_url, shorten
 from cogs.common import (
     NO_MENTIONS,
     audit,
@@ -31,7 +32,6 @@ from cogs.common import (
     reports_errors,
     require_permissions,
     settings_of,
-    shorten,
 )
 from cogs.polls.cog import PollsCog, PollSnapshot
 from db.articles import Article, ArticleStore, DuplicateArticle, NewArticle
@@ -76,10 +76,6 @@ class Prepared:
     url: str | None
     poll: PollSpec
     duration: timedelta
-
-
-def jump_url(guild_id: int, channel_id: int | None, message_id: int | None) -> str:
-    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
 
 
 def thread_name(title: str, language: str) -> str:
@@ -215,7 +211,7 @@ class ArticlesCog(
             existing = await ArticleStore(conn).find_duplicate(guild_id, url, content_hash)
         if existing is not None:
             raise UserFacingError(
-                "article.duplicate", link=jump_url(guild_id, existing.channel_id, existing.message_id)
+                "article.duplicate", link=message_url(guild_id, existing.channel_id, existing.message_id)
             )
 
     async def handle(
@@ -337,7 +333,7 @@ class ArticlesCog(
         except DuplicateArticle as duplicate:
             existing = duplicate.existing
             raise UserFacingError(
-                "article.duplicate", link=jump_url(guild_id, existing.channel_id, existing.message_id)
+                "article.duplicate", link=message_url(guild_id, existing.channel_id, existing.message_id)
             ) from None
         snapshot = await self.polls.snapshot(poll.id)
         assert snapshot is not None

@@ -126,18 +126,6 @@ def require_permissions(
         )
 
 
-def shorten(text: str, limit: int) -> str:
-    """Cut at a word boundary with "…" so Discord's limits are kept without a broken word."""
-    text = text.strip()
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit * 0.6:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:.-") + "…"
-
-
 async def record_audit(
     conn: aiosqlite.Connection,
     interaction: discord.Interaction,

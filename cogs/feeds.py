@@ -17,8 +17,9 @@ from bot.articles.extract import extract_text
 from bot.articles.feeds import FeedEntry, parse_feed
 from bot.errors import UserFacingError
 from bot.i18n import t
+from bot.text import shorten
 from cogs.articles import POST_PERMISSIONS, ArticlesCog, Overrides
-from cogs.common import announce, member_language, moderator_only, record_audit, require_permissions, shorten
+from cogs.common import announce, member_language, moderator_only, record_audit, require_permissions
 from db.feeds import Feed, FeedStore
 from db.guild_settings import GuildSettingsStore
 

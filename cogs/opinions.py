@@ -18,7 +18,8 @@ from bot.edits import EditCoalescer, RetryLater
 from bot.errors import UserFacingError
 from bot.i18n import t
 from bot.polls.voting import voter_key
-from cogs.common import NO_MENTIONS, announce, member_language, moderator_only, record_audit, reports_errors, shorten
+from bot.text import shorten
+from cogs.common import NO_MENTIONS, announce, member_language, moderator_only, record_audit, reports_errors
 from cogs.polls.cog import PollsCog, PollSnapshot
 from db.articles import Article, ArticleStore
 from db.guild_settings import GuildSettingsStore

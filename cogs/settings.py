@@ -16,6 +16,7 @@ from bot.errors import UserFacingError
 from bot.i18n import t
 from bot.i18n.formatting import format_duration
 from bot.polls.durations import parse_poll_duration
+from bot.text import shorten
 from cogs.common import (
     NO_MENTIONS,
     announce,
@@ -24,7 +25,6 @@ from cogs.common import (
     record_audit,
     require_permissions,
     settings_of,
-    shorten,
 )
 from db.audit import AuditEntry, AuditStore
 from db.database import DatabaseError

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
-
-
-def now_ts() -> int:
-    """Current UTC time as Unix seconds, the store's time unit."""
-    return int(time.time())
 
 
 def to_datetime(ts: int | None) -> datetime | None:

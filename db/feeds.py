@@ -109,8 +109,3 @@ class FeedStore:
             f"SELECT guid FROM feed_items WHERE feed_id = ? AND guid IN ({placeholders})", (feed_id, *guids)
         ) as cur:
             return {r[0] for r in await cur.fetchall()}
-
-    async def set_item_article(self, feed_id: int, guid: str, article_id: int) -> None:
-        await self.conn.execute(
-            "UPDATE feed_items SET article_id = ? WHERE feed_id = ? AND guid = ?", (article_id, feed_id, guid)
-        )

@@ -68,8 +68,3 @@ class GuildSettingsStore:
             (guild_id, *values, to_ts(now)),
         )
         return current
-
-    async def all_configured(self) -> list[GuildSettings]:
-        """Every server that has a settings row (for the digest scheduler)."""
-        async with self.conn.execute("SELECT * FROM guild_settings ORDER BY guild_id") as cur:
-            return [_from_row(row) for row in await cur.fetchall()]

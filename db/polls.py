@@ -62,9 +62,6 @@ class Poll:
     closed_at: datetime | None
     options: tuple[PollOption, ...]
 
-    def option(self, position: int) -> PollOption | None:
-        return next((o for o in self.options if o.position == position), None)
-
 
 @dataclass(frozen=True)
 class Counts:
@@ -191,12 +188,6 @@ class PollStore:
             "SELECT position FROM votes WHERE poll_id = ? AND voter = ?", (poll_id, voter)
         ) as cur:
             return frozenset(r[0] for r in await cur.fetchall())
-
-    async def remove_votes(self, poll_id: int, voter: str, positions: Iterable[int]) -> None:
-        await self.conn.executemany(
-            "DELETE FROM votes WHERE poll_id = ? AND voter = ? AND position = ?",
-            [(poll_id, voter, p) for p in positions],
-        )
 
     async def add_vote(self, poll_id: int, voter: str, position: int, now: datetime) -> None:
         """Record one answer; the store refuses it on a closed poll or as a second single choice."""

@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.text import shorten
+
 from .errors import PollInputError
 from .normalize import normalize_text, split_paragraphs, split_sentences
 
@@ -427,17 +429,10 @@ def _choice_options(question: str, lang: str) -> list[str] | None:
     return options
 
 
-def _shorten(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:") + "…"
-
-
 def poll_for_question(question: str, lang: str = "fr") -> PollSpec:
     """Poll for a closed question: matrix for two qualities, choice for options, yes/no scale otherwise."""
     t = _texts(lang)
-    text = _shorten(question.strip(), MAX_POLL_QUESTION_CHARS)
+    text = shorten(question, MAX_POLL_QUESTION_CHARS)
     qualities = _matrix_qualities(question, lang)
     if qualities is not None:
         a, b = qualities

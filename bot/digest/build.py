@@ -17,6 +17,7 @@ import aiosqlite
 
 from bot.digest.schedule import DigestPeriod, digest_period
 from bot.polls.tally import AnswerResult, Tally, compute_tally
+from bot.text import message_url
 from db.digests import DigestQueries, DigestRecord, DigestStore, PeriodActivity, PollActivity, TopOpinion
 from db.guild_settings import GuildSettings
 
@@ -25,13 +26,6 @@ COUNT_KEYS = ("polls", "votes", "participations", "opinions")
 OPINIONS_PER_POLL = 2
 
 NameResolver = Callable[[frozenset[int]], Awaitable[Mapping[int, str]]]
-
-
-def message_url(guild_id: int, channel_id: int | None, message_id: int | None) -> str | None:
-    """A jump link to a message, when both ids are known."""
-    if channel_id is None or message_id is None:
-        return None
-    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from bot.digest.schedule import zone
 from bot.i18n import t, tn
 from bot.i18n.formatting import format_date, format_number
 from bot.polls.tally import render_answer_lines
+from bot.text import discord_len, shorten
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 MAX_EMBEDS_PER_MESSAGE = 10
@@ -28,7 +29,6 @@ MAX_FIELDS = 25
 MAX_FIELD_NAME = 256
 MAX_FIELD_VALUE = 1024
 MAX_FOOTER = 2048
-MAX_CONTENT = 2000
 
 EMBED_COLOUR = 0x5865F2  # Discord blurple: readable on the dark and the light theme
 CHART_FILENAME = "tribune-digest.png"
@@ -36,31 +36,8 @@ CHART_MAX_POLLS = 10  # more bar groups than that and the image becomes unreadab
 QUOTE_LIMIT = 200
 # When a poll does not fit one embed, its quotes get shorter, then go: the results are never cut.
 QUOTE_FALLBACKS = (QUOTE_LIMIT, 120, 60, None)
-ELLIPSIS = "…"
 
 _MARKDOWN = re.compile(r"([\\*_~`|\[\]])")
-
-
-def discord_len(text: str | None) -> int:
-    """Length as Discord counts it (UTF-16 code units: an emoji may count twice), so limits are never crossed."""
-    return len(text.encode("utf-16-le")) // 2 if text else 0
-
-
-def shorten(text: str, limit: int) -> str:
-    """`text` within `limit` characters, cut at a word boundary and ended with "…" when it had to be cut."""
-    if discord_len(text) <= limit:
-        return text
-    budget = limit - 1
-    while budget > 0:
-        cut = text[:budget]
-        space = cut.rfind(" ")
-        if space > budget // 2:  # a word boundary not too far back; otherwise cut inside the long word
-            cut = cut[:space]
-        cut = cut.rstrip(" ,;:.-–—") + ELLIPSIS
-        if discord_len(cut) <= limit:
-            return cut
-        budget -= 1
-    return ELLIPSIS[:limit]
 
 
 def escape_markdown(text: str) -> str:

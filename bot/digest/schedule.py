@@ -16,8 +16,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEZONE = "Europe/Paris"
-DEFAULT_WEEKDAY = 0  # Monday
-DEFAULT_HOUR = 9
 CATCH_UP_WINDOW = timedelta(hours=24)
 PERIOD_DAYS = 7
 

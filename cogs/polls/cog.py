@@ -22,6 +22,7 @@ from bot.polls.durations import parse_poll_duration
 from bot.polls.export import results_csv
 from bot.polls.recorder import VoteRecorder, VoteRequest
 from bot.polls.tally import Tally, compute_tally, render_tally
+from bot.text import shorten
 from cogs.common import (
     NO_MENTIONS,
     announce,
@@ -32,7 +33,6 @@ from cogs.common import (
     reports_errors,
     require_permissions,
     settings_of,
-    shorten,
 )
 from cogs.polls.items import DYNAMIC_ITEMS
 from cogs.polls.render import poll_message

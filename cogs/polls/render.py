@@ -11,7 +11,7 @@ import discord
 from bot.i18n import t
 from bot.i18n.formatting import format_date
 from bot.polls.tally import Tally, render_tally
-from cogs.common import shorten
+from bot.text import shorten
 from cogs.polls.items import ResultsButton, VoteButton
 from db.articles import Article
 from db.polls import Poll
