@@ -33,6 +33,7 @@ async def post_seed(emulator: DiscordEmulator, command: str = "article post", **
     record = await emulator.invoke(emulator.members["mod"], command, **options)
     modal = await record.wait_modal()
     assert modal.title == "Coller un article"
+    assert modal.input("Texte de l'article").component["max_length"] == 4000  # Discord's text input limit
     submitted = await emulator.submit_modal(
         emulator.members["mod"],
         modal,
