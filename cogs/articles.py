@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,7 @@ from bot.articles.llm import LLMConfig, LLMSummarizer
 from bot.articles.pipeline import Analysis, analyse_async
 from bot.articles.questions import PollSpec, parse_answers, poll_for_question, validate_poll_question
 from bot.client import report_error
+from bot.delivery import new_token, nonce
 from bot.errors import UserFacingError
 from bot.i18n import t
 from bot.polls.durations import parse_poll_duration
@@ -33,6 +34,7 @@ from cogs.common import (
     require_permissions,
     settings_of,
 )
+from cogs.delivery import find_claimed_posts
 from cogs.polls.cog import PollsCog, PollSnapshot
 from db.articles import Article, ArticleStore, DuplicateArticle, NewArticle
 from db.guild_settings import GuildSettings, GuildSettingsStore
@@ -164,7 +166,13 @@ class ArticlesCog(
         if bot.settings.llm_url and bot.settings.llm_model:
             config = LLMConfig(url=bot.settings.llm_url, key=bot.settings.llm_key, model=bot.settings.llm_model)
         self.summarizer = LLMSummarizer(config)
+        self.recovery_lock = asyncio.Lock()
+        self.recovered = False  # articles left unposted by a crash were settled (see resolve_unposted)
         super().__init__()
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        await self.resolve_unposted()
 
     @property
     def polls(self) -> PollsCog:
@@ -256,7 +264,7 @@ class ArticlesCog(
         self, prepared: Prepared, guild_id: int, member_id: int, now: Any, *, article_id: int, poll_id: int
     ) -> tuple[Article, Poll]:
         new_article, new_poll = self.new_rows(prepared, guild_id, member_id, now)
-        article = Article(id=article_id, channel_id=None, message_id=None, thread_id=None, **vars(new_article))  # type: ignore[arg-type]
+        article = Article(id=article_id, message_id=None, thread_id=None, **vars(new_article))  # type: ignore[arg-type]
         poll = Poll(
             id=poll_id, guild_id=guild_id, article_id=article_id, question=new_poll.question, kind=new_poll.kind,
             mode="buttons", multiple=False, anonymous=True, role_id=None, status="open", channel_id=None,
@@ -322,8 +330,9 @@ class ArticlesCog(
         """Store the article and its poll, post one message, open its thread. A failure leaves nothing behind."""
         guild_id = channel.guild.id
         new_article, new_poll = self.new_rows(prepared, guild_id, member_id, self.bot.now())
-        if feed_id is not None:
-            new_article = NewArticle(**{**vars(new_article), "feed_id": feed_id})
+        token = new_token()
+        # Written before the message is sent, with where it goes: a crash in between is settled at start-up.
+        new_article = replace(new_article, feed_id=feed_id, channel_id=channel.id, post_token=token)
         try:
             async with self.bot.db.transaction() as conn:
                 article = await ArticleStore(conn).create(new_article)
@@ -339,7 +348,7 @@ class ArticlesCog(
         assert snapshot is not None
         embeds, view = self.polls.message_parts(snapshot)
         try:
-            message = await channel.send(embeds=embeds, view=view, allowed_mentions=NO_MENTIONS)
+            message = await channel.send(embeds=embeds, view=view, allowed_mentions=NO_MENTIONS, nonce=nonce(token))
         except BaseException:
             async with self.bot.db.transaction() as conn:
                 await ArticleStore(conn).delete(article.id)
@@ -354,6 +363,64 @@ class ArticlesCog(
                 await ArticleStore(conn).set_thread(article.id, thread.id)
                 await PollStore(conn).set_thread(poll.id, thread.id)
         return message
+
+    async def resolve_unposted(self) -> None:
+        """Articles left without a message id by a crash: the post is found by its buttons, or the rows go.
+
+        The buttons name the article's polls, ids no other message can carry. A post that never went out leaves
+        nothing behind, so a feed posts its item again and a moderator can post the article again. Runs once,
+        before the feeds are checked.
+        """
+        async with self.recovery_lock:
+            if self.recovered:
+                return
+            async with self.bot.db.read() as conn:
+                unposted = await ArticleStore(conn).unposted()
+            for article in unposted:
+                await self.resolve_article(article)
+            self.recovered = True
+
+    async def resolve_article(self, article: Article) -> None:
+        async with self.bot.db.read() as conn:
+            poll_ids = await PollStore(conn).ids_of_article(article.id)
+        marks = {f"tribune:opinion:{article.id}"} | {f"tribune:results:{p}" for p in poll_ids}
+        vote_prefixes = tuple(f"tribune:vote:{p}:" for p in poll_ids) or ("tribune:vote:-",)
+
+        def matches(message: discord.Message) -> bool:
+            ids = [
+                getattr(c, "custom_id", None) or "" for row in message.components for c in getattr(row, "children", ())
+            ]
+            return any(i in marks or i.startswith(votes) for i in ids for votes in vote_prefixes)
+
+        channel = self.bot.get_channel(article.channel_id) if article.channel_id else None
+        found: list[discord.Message] | None = []
+        if isinstance(channel, discord.TextChannel):
+            found = await find_claimed_posts(channel, getattr(self.bot.user, "id", 0), article.created_at, matches)
+        if found is None:
+            return  # the history is unreadable now: the rows stay, the next start looks again
+        if not found:
+            async with self.bot.db.transaction() as conn:
+                for poll_id in poll_ids:
+                    await PollStore(conn).forget(poll_id)
+                await ArticleStore(conn).delete(article.id)
+            log.warning("Article %s was never posted before a restart; forgotten so it can be posted again", article.id)
+            return
+        message = found[0]
+        async with self.bot.db.transaction() as conn:
+            await ArticleStore(conn).set_message(article.id, message.channel.id, message.id)
+            for poll_id in poll_ids:
+                await PollStore(conn).set_message(poll_id, message.channel.id, message.id)
+        log.info("Article %s was posted before a restart (message %s); recorded it", article.id, message.id)
+        try:
+            thread = await self.bot.fetch_channel(message.id)  # a thread started on a message has its id
+        except discord.HTTPException:
+            thread = None
+        if isinstance(thread, discord.Thread):
+            async with self.bot.db.transaction() as conn:
+                await ArticleStore(conn).set_thread(article.id, thread.id)
+                await PollStore(conn).set_thread_of_article(article.id, thread.id)
+        else:
+            await self.thread_for(replace(article, channel_id=message.channel.id, message_id=message.id))
 
     async def open_thread(self, message: discord.Message, title: str, language: str) -> discord.Thread | None:
         """The debate thread on the post; the post stands even if Discord refuses the thread."""

@@ -13,12 +13,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot.delivery import marker, new_token, nonce
 from bot.digest.build import Digest, prepare_digest
 from bot.digest.render import CHART_FILENAME, DigestMessage, chart_png, render_digest
 from bot.digest.schedule import catch_up_decision, digest_period, latest_schedule
 from bot.errors import UserFacingError
 from bot.i18n import t
 from cogs.common import NO_MENTIONS, audit, member_language, moderator_only, require_permissions
+from cogs.delivery import find_claimed_posts, footers_carry
 from db.digests import DigestRecord, DigestStore
 from db.guild_settings import GuildSettings, GuildSettingsStore
 
@@ -29,8 +31,12 @@ log = logging.getLogger(__name__)
 
 SCHEDULE_LOOP_SECONDS = 60.0
 DIGEST_PERMISSIONS = ("view_channel", "send_messages", "embed_links", "attach_files")
-HISTORY_SCAN = 50  # recent messages searched for a digest posted just before a crash
 NAME_LOOKUPS = 25  # members fetched for display names; the others are shown as mentions
+
+
+def digest_marker(claim: DigestRecord, language: str) -> str | None:
+    """The footer marker of a scheduled digest (claims made before the tokens existed have none)."""
+    return marker(claim.post_token, language) if claim.post_token else None
 
 
 @app_commands.default_permissions(manage_guild=True)
@@ -43,6 +49,7 @@ class DigestCog(
     def __init__(self, bot: Tribune) -> None:
         self.bot = bot
         self.schedule_runs = 0  # completed passes of the schedule (tests wait on it instead of sleeping)
+        self.schedule_lock = asyncio.Lock()
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -71,8 +78,8 @@ class DigestCog(
         async with self.bot.db.read() as conn:
             return await prepare_digest(conn, settings, scheduled, names)
 
-    async def render(self, digest: Digest) -> tuple[list[DigestMessage], bytes | None]:
-        messages = render_digest(digest)
+    async def render(self, digest: Digest, marker: str | None = None) -> tuple[list[DigestMessage], bytes | None]:
+        messages = render_digest(digest, marker)
         chart = None
         if any(m.attach_chart for m in messages):
             chart = await asyncio.to_thread(chart_png, digest)  # matplotlib takes a fraction of a second
@@ -99,11 +106,20 @@ class DigestCog(
         return guild.system_channel
 
     async def send(
-        self, channel: discord.abc.Messageable, messages: list[DigestMessage], chart: bytes | None
+        self,
+        channel: discord.abc.Messageable,
+        messages: list[DigestMessage],
+        chart: bytes | None,
+        token: str | None = None,
+        first_part: int = 1,
     ) -> list[int]:
+        """Post `messages` in order; with a claim's token, each carries its nonce (part numbers from 1)."""
         ids = []
-        for message in messages:
-            sent = await channel.send(**self.message_kwargs(message, chart))  # type: ignore[arg-type]
+        for part, message in enumerate(messages, start=first_part):
+            kwargs = self.message_kwargs(message, chart)
+            if token is not None:
+                kwargs["nonce"] = nonce(token, part)
+            sent = await channel.send(**kwargs)  # type: ignore[arg-type]
             ids.append(sent.id)
         return ids
 
@@ -116,7 +132,6 @@ class DigestCog(
     @schedule_loop.before_loop
     async def _before_schedule(self) -> None:
         await self.bot.wait_until_ready()
-        await self.resolve_unfinished()
 
     @schedule_loop.error
     async def _schedule_error(self, error: BaseException) -> None:
@@ -129,13 +144,15 @@ class DigestCog(
 
     async def run_schedule(self) -> int:
         """Post every digest that is due; returns how many were posted. Safe to call at any time."""
-        posted = 0
-        for guild in list(self.bot.guilds):
-            settings = await self.settings_of(guild.id)
-            if settings.digest_enabled and await self.run_for(guild, settings):
-                posted += 1
-        self.schedule_runs += 1
-        return posted
+        async with self.schedule_lock:  # one pass at a time: a claim in progress is never taken for a crashed one
+            await self.resolve_unfinished()
+            posted = 0
+            for guild in list(self.bot.guilds):
+                settings = await self.settings_of(guild.id)
+                if settings.digest_enabled and await self.run_for(guild, settings):
+                    posted += 1
+            self.schedule_runs += 1
+            return posted
 
     async def run_for(self, guild: discord.Guild, settings: GuildSettings) -> bool:
         now = self.bot.now()
@@ -151,41 +168,56 @@ class DigestCog(
             return False
         async with self.bot.db.transaction() as conn:
             claim = await DigestStore(conn).claim(
-                guild.id, period.week, period.start, period.end, channel.id if channel else None, now
+                guild.id, period.week, period.start, period.end, channel.id, now, post_token=new_token()
             )
             if claim is None:
                 return False
-            if catch_up_decision(now, scheduled) == "skip" or channel is None:
+            if catch_up_decision(now, scheduled) == "skip":
                 await DigestStore(conn).mark_skipped(claim.id, now)
                 log.warning(
-                    "Digest %s of guild %s skipped: %s",
+                    "Digest %s of guild %s skipped: due at %s, more than 24 h late",
                     period.week,
                     guild.id,
-                    "no channel to post in"
-                    if channel is None
-                    else f"due at {scheduled.isoformat()}, more than 24 h late",
+                    scheduled.isoformat(),
                 )
                 return False
         return await self.post_claim(guild, settings, claim, channel)
 
     async def post_claim(
-        self, guild: discord.Guild, settings: GuildSettings, claim: DigestRecord, channel: discord.TextChannel
+        self,
+        guild: discord.Guild,
+        settings: GuildSettings,
+        claim: DigestRecord,
+        channel: discord.TextChannel,
+        delivered: list[int] | None = None,
     ) -> bool:
-        """Build and post a claimed digest, then record its messages (the claim came first: no double post)."""
+        """Build and post a claimed digest, then record its messages (the claim came first: no double post).
+
+        `delivered`: the ids of the parts a crashed run had already posted; only the rest is sent.
+        """
+        delivered = delivered or []
         digest = await self.build(guild, settings, claim.period_end)
-        messages, chart = await self.render(digest)
+        marker = digest_marker(claim, digest.language)
+        messages, chart = await self.render(digest, marker)
         try:
-            ids = await self.send(channel, messages, chart)
+            ids = delivered + await self.send(
+                channel, messages[len(delivered) :], chart, claim.post_token, first_part=len(delivered) + 1
+            )
         except discord.HTTPException:
+            # The claim stays open: the next pass looks for what went out and posts the rest.
             log.exception("Digest %s of guild %s could not be posted in channel %s", claim.week, guild.id, channel.id)
             return False
         async with self.bot.db.transaction() as conn:
             await DigestStore(conn).mark_posted(claim.id, channel.id, ids, digest.totals_json(), self.bot.now())
         log.info("Digest %s posted in guild %s (%d message(s))", claim.week, guild.id, len(ids))
-        return bool(ids)
+        return len(ids) > len(delivered)
 
     async def resolve_unfinished(self) -> None:
-        """Claims left without a recorded post (a crash between the two) are settled without a second post."""
+        """Claims left without a recorded post (a crash, or Discord refused it) are finished without a second post.
+
+        The parts that went out are recognised by the claim's marker among the bot's messages created after the
+        claim; the missing parts are posted while the 24 h catch-up window lasts, otherwise the week is skipped.
+        """
         async with self.bot.db.read() as conn:
             claims = await DigestStore(conn).unresolved_claims()
         for claim in claims:
@@ -194,31 +226,50 @@ class DigestCog(
                 continue
             settings = await self.settings_of(guild.id)
             channel = guild.get_channel(claim.channel_id) if claim.channel_id else None
-            already = await self.find_posted(channel, claim.week) if isinstance(channel, discord.TextChannel) else []
+            delivered: list[int] | None = []
+            if isinstance(channel, discord.TextChannel):
+                delivered = await self.find_posted(channel, claim)
+                if delivered is None:
+                    continue  # the history could not be read: try again at the next pass
             now = self.bot.now()
-            if already:
+            if isinstance(channel, discord.TextChannel) and catch_up_decision(now, claim.period_end) == "post":
+                if delivered:
+                    log.info(
+                        "Digest %s of guild %s: %d part(s) went out before a restart",
+                        claim.week,
+                        guild.id,
+                        len(delivered),
+                    )
+                await self.post_claim(guild, settings, claim, channel, delivered)
+            elif delivered:
                 async with self.bot.db.transaction() as conn:
-                    await DigestStore(conn).mark_posted(claim.id, claim.channel_id, already, {}, now)
+                    await DigestStore(conn).mark_posted(claim.id, claim.channel_id, delivered, {}, now)
                 log.info("Digest %s of guild %s was posted before a restart; recorded it", claim.week, guild.id)
-            elif isinstance(channel, discord.TextChannel) and catch_up_decision(now, claim.period_end) == "post":
-                await self.post_claim(guild, settings, claim, channel)
             else:
                 async with self.bot.db.transaction() as conn:
                     await DigestStore(conn).mark_skipped(claim.id, now)
                 log.warning("Digest %s of guild %s skipped after a restart (too late)", claim.week, guild.id)
 
-    async def find_posted(self, channel: discord.TextChannel, week: str) -> list[int]:
-        """Ids of Tribune's messages in the channel whose footer names this digest week."""
-        found = []
-        try:
-            async for message in channel.history(limit=HISTORY_SCAN):
-                if message.author.id != getattr(self.bot.user, "id", None):
-                    continue
-                if any(embed.footer and embed.footer.text and week in embed.footer.text for embed in message.embeds):
-                    found.append(message.id)
-        except discord.HTTPException:
-            log.warning("Could not read the history of channel %s", channel.id, exc_info=True)
-        return sorted(found)
+    async def find_posted(self, channel: discord.TextChannel, claim: DigestRecord) -> list[int] | None:
+        """Ids of the claim's own messages in the channel, in posting order (None: history unreadable).
+
+        Only messages created after the claim that carry its marker count: a digest a moderator posted by hand
+        during the week names the same week but never the token.
+        """
+        bot_id = getattr(self.bot.user, "id", 0)
+        token = claim.post_token
+        if token is None:  # a claim made before the tokens existed: its week in the footer is all there is
+            week = claim.week
+
+            def matches(message: discord.Message) -> bool:
+                return any(week in (e.footer.text or "") for e in message.embeds if e.footer)
+        else:
+
+            def matches(message: discord.Message) -> bool:
+                return footers_carry(message, token)
+
+        found = await find_claimed_posts(channel, bot_id, claim.claimed_at, matches)
+        return None if found is None else [m.id for m in found]
 
     # --- commands -----------------------------------------------------------------------------------------
 

@@ -74,6 +74,7 @@ class FeedsCog(commands.GroupCog, name="FeedsCog", group_name="feed", group_desc
     @poll_feeds.before_loop
     async def _before_poll(self) -> None:
         await self.bot.wait_until_ready()
+        await self.articles.resolve_unposted()  # an item whose post a crash interrupted is settled first
 
     @poll_feeds.error
     async def _poll_error(self, error: BaseException) -> None:

@@ -30,6 +30,8 @@ class NewArticle:
     keywords: list[str] = field(default_factory=list)
     questions: list[dict[str, str]] = field(default_factory=list)
     feed_id: int | None = None
+    channel_id: int | None = None  # where the post is being sent (known before its message id)
+    post_token: str | None = None  # the post's nonce (see `bot.delivery`)
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Article:
     feed_id: int | None
     posted_by: int
     created_at: datetime
+    post_token: str | None = None
 
 
 def _article(row: aiosqlite.Row) -> Article:
@@ -96,7 +99,8 @@ class ArticleStore:
         async with self.conn.execute(
             "INSERT INTO articles (guild_id, url, content_hash, title, author, published_at, site_name, "
             "description, image_url, language, summary, keywords, questions, opinion_prompt, feed_id, "
-            "posted_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+            "posted_by, created_at, channel_id, post_token) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
             (
                 new.guild_id,
                 new.url,
@@ -115,6 +119,8 @@ class ArticleStore:
                 new.feed_id,
                 new.posted_by,
                 to_ts(new.created_at),
+                new.channel_id,
+                new.post_token,
             ),
         ) as cur:
             row = await cur.fetchone()
@@ -130,6 +136,13 @@ class ArticleStore:
         async with self.conn.execute("SELECT * FROM articles WHERE message_id = ?", (message_id,)) as cur:
             row = await cur.fetchone()
         return _article(row) if row else None
+
+    async def unposted(self) -> list[Article]:
+        """Articles written before their message was sent and never given a message id (a crash between)."""
+        async with self.conn.execute(
+            "SELECT * FROM articles WHERE message_id IS NULL AND post_token IS NOT NULL ORDER BY id"
+        ) as cur:
+            return [_article(r) for r in await cur.fetchall()]
 
     async def set_message(self, article_id: int, channel_id: int, message_id: int) -> None:
         await self.conn.execute(

@@ -27,6 +27,7 @@ class DigestRecord:
     totals: dict[str, Any]
     claimed_at: datetime
     posted_at: datetime | None
+    post_token: str | None = None  # marks the scheduled post of this claim (nonce and footer); None before 002
 
 
 def _record(row: aiosqlite.Row) -> DigestRecord:
@@ -42,6 +43,7 @@ def _record(row: aiosqlite.Row) -> DigestRecord:
         totals=json.loads(row["totals"]),
         claimed_at=to_datetime(row["claimed_at"]),  # type: ignore[arg-type]
         posted_at=to_datetime(row["posted_at"]),
+        post_token=row["post_token"],
     )
 
 
@@ -59,12 +61,15 @@ class DigestStore:
         period_end: datetime,
         channel_id: int | None,
         now: datetime,
+        post_token: str | None = None,
     ) -> DigestRecord | None:
-        """Claim the (server, week) slot; None if someone (an earlier run) already has it."""
+        """Claim the (server, week) slot; None if someone (an earlier run) already has it.
+
+        `post_token` is what the post will carry, so that a restart recognises it (see `bot.delivery`)."""
         async with self.conn.execute(
-            "INSERT INTO digests (guild_id, week, period_start, period_end, channel_id, claimed_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, week) DO NOTHING RETURNING *",
-            (guild_id, week, to_ts(period_start), to_ts(period_end), channel_id, to_ts(now)),
+            "INSERT INTO digests (guild_id, week, period_start, period_end, channel_id, claimed_at, post_token) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, week) DO NOTHING RETURNING *",
+            (guild_id, week, to_ts(period_start), to_ts(period_end), channel_id, to_ts(now), post_token),
         ) as cur:
             row = await cur.fetchone()
         return _record(row) if row else None

@@ -64,6 +64,15 @@ class Poll:
 
 
 @dataclass(frozen=True)
+class PendingResults:
+    """A closed poll whose final-results message is owed: the close's token, and when it was closed."""
+
+    poll_id: int
+    token: str
+    closed_at: datetime
+
+
+@dataclass(frozen=True)
 class Counts:
     """Raw counts of one poll: votes per answer position and distinct voters."""
 
@@ -176,6 +185,10 @@ class PollStore:
         """The article's debate thread changed (re-created): its polls follow."""
         await self.conn.execute("UPDATE polls SET thread_id = ? WHERE article_id = ?", (thread_id, article_id))
 
+    async def ids_of_article(self, article_id: int) -> list[int]:
+        async with self.conn.execute("SELECT id FROM polls WHERE article_id = ? ORDER BY id", (article_id,)) as cur:
+            return [r[0] for r in await cur.fetchall()]
+
     async def forget(self, poll_id: int) -> None:
         """Remove a poll whose message could not be posted (nothing was shown, nothing to keep)."""
         await self.conn.execute("DELETE FROM polls WHERE id = ?", (poll_id,))
@@ -262,19 +275,38 @@ class PollStore:
 
     # --- life cycle ------------------------------------------------------------------------------------
 
-    async def close(self, poll_id: int, now: datetime) -> bool:
-        """Close an open poll; False if it was not open (already closed, deleted, unknown)."""
+    async def close(self, poll_id: int, now: datetime, results_token: str | None = None) -> bool:
+        """Close an open poll; False if it was not open (already closed, deleted, unknown).
+
+        With `results_token`, the final-results message is owed from this commit on (see `pending_results`).
+        """
         cur = await self.conn.execute(
-            "UPDATE polls SET status = 'closed', closed_at = ?, render_pending = 1 WHERE id = ? AND status = 'open'",
-            (to_ts(now), poll_id),
+            "UPDATE polls SET status = 'closed', closed_at = ?, render_pending = 1, results_token = ?, "
+            "results_pending = ?, results_message_id = NULL WHERE id = ? AND status = 'open'",
+            (to_ts(now), results_token, int(results_token is not None), poll_id),
         )
         return cur.rowcount == 1
+
+    async def pending_results(self, limit: int = 100) -> list[PendingResults]:
+        """Closed polls whose final results are not recorded as posted: a crash, or Discord refused them."""
+        async with self.conn.execute(
+            "SELECT id, results_token, closed_at FROM polls "
+            "WHERE results_pending = 1 AND status = 'closed' ORDER BY id LIMIT ?",
+            (limit,),
+        ) as cur:
+            return [PendingResults(r[0], r[1], to_datetime(r[2])) for r in await cur.fetchall()]  # type: ignore[arg-type]
+
+    async def results_delivered(self, poll_id: int, message_id: int | None) -> None:
+        """The final results are posted (`message_id`), or there is nowhere left to post them (None)."""
+        await self.conn.execute(
+            "UPDATE polls SET results_pending = 0, results_message_id = ? WHERE id = ?", (message_id, poll_id)
+        )
 
     async def reopen(self, poll_id: int, closes_at: datetime) -> bool:
         """Reopen a closed poll until `closes_at`; False if it was not closed."""
         cur = await self.conn.execute(
-            "UPDATE polls SET status = 'open', closed_at = NULL, closes_at = ?, render_pending = 1 "
-            "WHERE id = ? AND status = 'closed'",
+            "UPDATE polls SET status = 'open', closed_at = NULL, closes_at = ?, render_pending = 1, "
+            "results_pending = 0 WHERE id = ? AND status = 'closed'",
             (to_ts(closes_at), poll_id),
         )
         return cur.rowcount == 1

@@ -231,8 +231,9 @@ def _section(section: PollSection, language: str, reserve: int) -> EmbedData:
     return replace(embed, description=shorten(text, min(MAX_DESCRIPTION, MAX_TOTAL_CHARS - reserve - MAX_TITLE)))
 
 
-def _footer(digest: Digest, page: int, pages: int) -> str:
-    return t("digest.footer", digest.language, week=digest.week, page=page, pages=pages)
+def _footer(digest: Digest, page: int, pages: int, marker: str | None = None) -> str:
+    text = t("digest.footer", digest.language, week=digest.week, page=page, pages=pages)
+    return f"{text} · {marker}" if marker else text
 
 
 def _pack(embeds: list[EmbedData], reserve: int) -> list[list[EmbedData]]:
@@ -260,21 +261,24 @@ def empty_text(digest: Digest) -> str:
     return t("digest.empty", digest.language, start=start, end=end)
 
 
-def render_digest(digest: Digest) -> list[DigestMessage]:
-    """The digest as messages to post in order; [] when the week was empty and the server wants nothing."""
+def render_digest(digest: Digest, marker: str | None = None) -> list[DigestMessage]:
+    """The digest as messages to post in order; [] when the week was empty and the server wants nothing.
+
+    `marker` ends every footer: the scheduled digest carries its claim's (see `bot.delivery`), a manual one none.
+    """
     if digest.empty:
         # An embed rather than plain text: its footer names the week, which is how a restart recognises
         # a digest already posted before the crash.
-        notice = EmbedData(description=empty_text(digest), footer=_footer(digest, 1, 1))
+        notice = EmbedData(description=empty_text(digest), footer=_footer(digest, 1, 1, marker))
         return [DigestMessage(embeds=(notice,))] if digest.empty_notice else []
     lang = digest.language
     # Room kept in every message for the page footer added once the number of pages is known.
-    reserve = discord_len(_footer(digest, 999, 999))
+    reserve = discord_len(_footer(digest, 999, 999, marker))
     embeds = [_header(digest), *(_section(section, lang, reserve) for section in digest.sections)]
     pages = _pack(embeds, reserve)
     messages = []
     for number, page in enumerate(pages, start=1):
-        page[-1] = replace(page[-1], footer=_footer(digest, number, len(pages)))
+        page[-1] = replace(page[-1], footer=_footer(digest, number, len(pages), marker))
         messages.append(DigestMessage(embeds=tuple(page), attach_chart=number == 1 and page[0].image_url is not None))
     return messages
 

@@ -6,7 +6,7 @@ import io
 import logging
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -15,6 +15,7 @@ from discord.ext import commands, tasks
 
 from bot.articles.questions import parse_answers, validate_poll_question, yes_no_scale
 from bot.charts import BarGroup, bar_chart_png
+from bot.delivery import marker, new_token, nonce
 from bot.edits import EditCoalescer, RetryLater
 from bot.errors import UserFacingError
 from bot.i18n import t
@@ -34,6 +35,7 @@ from cogs.common import (
     require_permissions,
     settings_of,
 )
+from cogs.delivery import find_claimed_posts, footers_carry
 from cogs.polls.items import DYNAMIC_ITEMS
 from cogs.polls.render import poll_message
 from db.articles import Article, ArticleStore
@@ -49,6 +51,7 @@ POST_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
 DISCORD_UNKNOWN_MESSAGE = 10008
 DISCORD_OLD_MESSAGE_EDIT_QUOTA = 30046
 CLOSE_LOOP_SECONDS = 30.0
+RESULTS_RETRY_WINDOW = timedelta(hours=24)  # final results still owed after this are not posted any more
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,8 @@ class PollsCog(
         )
         # Builders of extra buttons for a poll message (the opinions cog adds 💬 Donner mon avis).
         self.extra_items: list[Callable[[PollSnapshot], discord.ui.Item[Any] | None]] = []
+        self.delivering: set[int] = set()  # polls whose final results this process is posting now
+        self.close_runs = 0  # completed passes of the deadline loop (tests wait on it instead of sleeping)
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -226,6 +231,7 @@ class PollsCog(
 
     async def close_due_polls(self) -> list[int]:
         """Close every open poll past its deadline (including those that expired while the bot was down)."""
+        await self.resolve_pending_results()
         now = self.bot.now()
         async with self.bot.db.read() as conn:
             due = await PollStore(conn).due(now, limit=200)
@@ -233,34 +239,95 @@ class PollsCog(
         for poll_id in due:
             if await self.close(poll_id):
                 closed.append(poll_id)
+        self.close_runs += 1
         return closed
 
     async def close(self, poll_id: int) -> bool:
         """Close one poll: store first, then the message (final tally, disabled buttons) and the thread."""
+        token = new_token()
         async with self.bot.db.transaction() as conn:
-            if not await PollStore(conn).close(poll_id, self.bot.now()):
+            if not await PollStore(conn).close(poll_id, self.bot.now(), results_token=token):
                 return False
         self.recorder.forget_poll(poll_id)
         snapshot = await self.snapshot(poll_id)
         if snapshot is None:
             return True
         self.request_render(snapshot.poll)
-        thread_id = snapshot.poll.thread_id or (snapshot.article.thread_id if snapshot.article else None)
-        if thread_id:
-            await self.post_final_results(thread_id, snapshot)
+        await self.deliver_final_results(snapshot, token)
         return True
 
-    async def post_final_results(self, thread_id: int, snapshot: PollSnapshot) -> None:
+    async def resolve_pending_results(self) -> None:
+        """Final results owed by polls closed before a crash: recorded if they went out, else posted once."""
+        async with self.bot.db.read() as conn:
+            pending = await PollStore(conn).pending_results()
+        for owed in pending:
+            if owed.poll_id in self.delivering:
+                continue  # being posted right now by this process
+            snapshot = await self.snapshot(owed.poll_id)
+            if snapshot is None:
+                continue
+            if self.bot.now() - owed.closed_at > RESULTS_RETRY_WINDOW:
+                log.warning("Final results of poll %s given up: closed more than a day ago", owed.poll_id)
+                await self.record_results(owed.poll_id, None)
+                continue
+            await self.deliver_final_results(snapshot, owed.token, claimed_at=owed.closed_at)
+
+    async def record_results(self, poll_id: int, message_id: int | None) -> None:
+        async with self.bot.db.transaction() as conn:
+            await PollStore(conn).results_delivered(poll_id, message_id)
+
+    async def deliver_final_results(
+        self, snapshot: PollSnapshot, token: str, claimed_at: datetime | None = None
+    ) -> None:
+        """Post the final results in the debate thread exactly once, then record them.
+
+        `claimed_at` (after a restart): the thread is first searched for the message of this close.
+        """
+        poll = snapshot.poll
+        thread_id = poll.thread_id or (snapshot.article.thread_id if snapshot.article else None)
+        if not thread_id:
+            await self.record_results(poll.id, None)
+            return
+        thread = self.bot.get_partial_messageable(thread_id)
+        self.delivering.add(poll.id)
+        try:
+            if claimed_at is not None:
+                bot_id = getattr(self.bot.user, "id", 0)
+                found = await find_claimed_posts(thread, bot_id, claimed_at, lambda m: footers_carry(m, token))
+                if found is None:
+                    return  # unreadable for now: the next pass tries again
+                if found:
+                    await self.record_results(poll.id, found[0].id)
+                    log.info("Final results of poll %s were posted before a restart; recorded them", poll.id)
+                    return
+            try:
+                message = await self.post_final_results(thread, snapshot, token)
+            except (discord.NotFound, discord.Forbidden):
+                log.warning("Could not post the final results of poll %s in thread %s", poll.id, thread_id)
+                await self.record_results(poll.id, None)  # the thread is gone or closed to the bot
+                return
+            except discord.HTTPException:
+                log.warning("Final results of poll %s not posted yet; retried later", poll.id, exc_info=True)
+                return
+            await self.record_results(poll.id, message.id)
+        finally:
+            self.delivering.discard(poll.id)
+
+    async def post_final_results(
+        self, thread: discord.abc.Messageable, snapshot: PollSnapshot, token: str
+    ) -> discord.Message:
         language = snapshot.language
         text = t("poll.final_results", language, question=shorten(snapshot.poll.question, 300))
         embed = discord.Embed(description=render_tally(snapshot.tally, language))
         embed.set_image(url="attachment://resultats.png")
-        try:
-            await self.bot.get_partial_messageable(thread_id).send(
-                text, embed=embed, file=results_chart(snapshot, language), allowed_mentions=NO_MENTIONS
-            )
-        except discord.HTTPException:
-            log.warning("Could not post the final results of poll %s in thread %s", snapshot.poll.id, thread_id)
+        embed.set_footer(text=marker(token, language))
+        return await thread.send(
+            text,
+            embed=embed,
+            file=results_chart(snapshot, language),
+            allowed_mentions=NO_MENTIONS,
+            nonce=nonce(token),
+        )
 
     # --- creation (also used by the articles cog) ------------------------------------------------------
 

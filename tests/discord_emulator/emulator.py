@@ -114,6 +114,42 @@ class RequestRecord:
         return f"{self.method} {self.route}"
 
 
+@dataclass
+class RequestGate:
+    """Holds the next matching REST request, so that a test can act (kill the bot) while it is in flight.
+
+    ``stage="before"``: held before Discord handles it; ``release(deliver=False)`` then loses it, as a request
+    that never reached Discord, and ``release()`` handles it late (delivered after the sender died).
+    ``stage="after"``: Discord has handled it (the message exists); only the response is held.
+    """
+
+    method: str
+    route: str
+    stage: str = "before"
+    when: Callable[[RequestRecord], bool] | None = None
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    held: RequestRecord | None = None
+    deliver: bool = True
+    _released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def matches(self, record: RequestRecord) -> bool:
+        return (
+            self.held is None
+            and record.method == self.method
+            and record.route == self.route
+            and (self.when is None or self.when(record))
+        )
+
+    async def hold(self, record: RequestRecord) -> None:
+        self.held = record
+        self.arrived.set()
+        await self._released.wait()
+
+    def release(self, *, deliver: bool = True) -> None:
+        self.deliver = deliver
+        self._released.set()
+
+
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> web.Response:
     """A JSON response with exactly ``Content-Type: application/json`` (discord.py rejects a charset)."""
     all_headers = {"Content-Type": "application/json"}
@@ -174,7 +210,10 @@ class DiscordEmulator:
         self._site: web.TCPSite | None = None
         self.port = 0
         self._patches: list[tuple[Any, str, Any]] = []
-        self._nonces: dict[tuple[int, str], int] = {}
+        # (author, nonce) → (message id, when): Discord dedupes an enforced nonce for "a few minutes".
+        self._nonces: dict[tuple[int, str], tuple[int, float]] = {}
+        self.nonce_window = 300.0
+        self.gates: list[RequestGate] = []
         from .rest import RestApi  # local import: rest.py uses this module's types
 
         self.rest = RestApi(self)
@@ -285,6 +324,30 @@ class DiscordEmulator:
             self._patch_cm.__exit__(None, None, None)
         finally:
             await self.stop()
+
+    @contextlib.contextmanager
+    def gate(
+        self,
+        method: str,
+        route: str,
+        *,
+        stage: str = "before",
+        when: Callable[[RequestRecord], bool] | None = None,
+    ) -> Iterator[RequestGate]:
+        """Hold the next request to ``route`` (e.g. ``"/channels/{channel_id}/messages"``) that ``when`` accepts."""
+        if stage not in ("before", "after"):
+            raise ValueError(f"unknown gate stage {stage!r}")
+        gate = RequestGate(method=method, route=route, stage=stage, when=when)
+        self.gates.append(gate)
+        try:
+            yield gate
+        finally:
+            self.gates.remove(gate)
+            if not gate._released.is_set():
+                gate.release()
+
+    def gate_for(self, record: RequestRecord) -> RequestGate | None:
+        return next((g for g in self.gates if g.matches(record)), None)
 
     # -- failures, waiting and notification ----------------------------------------------------------------
     def record_failure(self, failure: Failure) -> None:
@@ -590,8 +653,11 @@ class DiscordEmulator:
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
             previous = self._nonces.get((author.id, str(nonce)))
-            if previous is not None and previous in world.messages:
-                return world.messages[previous]
+            if previous is not None and world.now() - previous[1] <= self.nonce_window:
+                earlier = world.messages.get(previous[0])
+                if earlier is not None and not earlier.deleted:
+                    return earlier
+                raise ApiError(404, 10008, "Unknown Message")  # created, then deleted: Discord does not re-create
         message = MessageRecord(
             id=world.new_id(age),
             channel_id=channel.id,
@@ -619,7 +685,7 @@ class DiscordEmulator:
         world.resolve_mentions(message, body.get("allowed_mentions"))
         world.messages[message.id] = message
         if nonce is not None:
-            self._nonces[(author.id, str(nonce))] = message.id
+            self._nonces[(author.id, str(nonce))] = (message.id, world.now())
         if not ephemeral:
             channel.message_ids.append(message.id)
             channel.last_message_id = message.id

@@ -302,7 +302,17 @@ class RestApi:
                 extra = definition.limits(self, ctx)
                 record.json = None
                 emu.validate(None, {}, extra)
+            gate = emu.gate_for(record)
+            if gate is not None and gate.stage == "before":
+                await gate.hold(record)
+                if not gate.deliver:
+                    record.status = 0  # lost on the way: Discord never saw it
+                    if request.transport is not None:
+                        request.transport.close()
+                    return web.Response(status=503)
             reply = await definition.handler(self, ctx)
+            if gate is not None and gate.stage == "after":
+                await gate.hold(record)
         except ApiError as error:
             return self._error_response(error, record, headers)
         except Exception as exc:
@@ -778,7 +788,7 @@ class RestApi:
             self.emu.require(channel, "read_message_history")
         body = self.strip_embeds_without_permission(channel, body)
         message = self.emu.create_message(channel, self.world.bot_user, body, ctx.files)
-        return Reply(body=self.world.message_payload(message))
+        return Reply(body=self.world.message_payload(message, with_nonce=True))
 
     @route("PATCH", "/channels/{channel_id}/messages/{message_id}", bucket="message_edit", check=_message_limits)
     async def edit_message(self, ctx: Ctx) -> Reply:

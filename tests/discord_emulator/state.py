@@ -625,8 +625,14 @@ class World:
             data["ephemeral"] = True
         return data
 
-    def message_payload(self, message: MessageRecord, *, gateway: bool = False, depth: int = 0) -> dict[str, Any]:
-        """A message object; gateway events add ``guild_id`` and the author's ``member``."""
+    def message_payload(
+        self, message: MessageRecord, *, gateway: bool = False, depth: int = 0, with_nonce: bool = False
+    ) -> dict[str, Any]:
+        """A message object; gateway events add ``guild_id`` and the author's ``member``.
+
+        Like Discord, the ``nonce`` is only echoed by the create response and the MESSAGE_CREATE event: it is
+        not stored with the message, so history and fetches never show it.
+        """
         data: dict[str, Any] = {
             "id": str(message.id),
             "channel_id": str(message.channel_id),
@@ -653,7 +659,7 @@ class World:
             data["interaction_metadata"] = message.interaction_metadata
         if message.legacy_interaction is not None:
             data["interaction"] = message.legacy_interaction
-        if message.nonce is not None:
+        if message.nonce is not None and (gateway or with_nonce):
             data["nonce"] = message.nonce
         if message.poll is not None:
             data["poll"] = message.poll

@@ -1,0 +1,55 @@
+"""The real Tribune bot in a process of its own, on a running emulator, so that a test can SIGKILL it.
+
+Run as ``python -m tests.e2e.child_bot API_URL GATEWAY_URL TOKEN DB_PATH NOW_ISO``. Its clock stands still at
+NOW_ISO; the background loops run every 0.1 s. It prints ``READY`` once connected and ``SETTLED`` after two
+complete passes of the digest schedule and of the poll-closing loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import datetime
+
+import discord.gateway
+import discord.http
+import yarl
+
+from bot.client import Tribune
+from bot.settings import Settings
+from db.database import Database
+from tests.conftest import TEST_SECRET
+
+
+async def main(api_url: str, gateway_url: str, token: str, db_path: str, now: str) -> None:
+    discord.http.Route.BASE = api_url
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+    frozen = datetime.fromisoformat(now)
+    settings = Settings.from_env({"DATABASE_URL": f"sqlite:///{db_path}"})
+    bot = Tribune(
+        settings,
+        Database(settings.database),
+        secret=TEST_SECRET,
+        clock=lambda: frozen,
+        digest_loop_seconds=0.1,
+        close_loop_seconds=0.1,
+        tally_edit_interval=0.1,
+    )
+    bot._connection.guild_ready_timeout = 0.05
+
+    async def report() -> None:
+        await bot.wait_until_ready()
+        print("READY", flush=True)
+        digest, polls = bot.get_cog("DigestCog"), bot.get_cog("PollsCog")
+        while digest.schedule_runs < 2 or polls.close_runs < 2:  # type: ignore[union-attr]  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        print("SETTLED", flush=True)
+
+    async with bot:
+        reporter = asyncio.create_task(report())
+        await bot.start(token)
+        reporter.cancel()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(*sys.argv[1:6]))
