@@ -53,6 +53,7 @@ class FeedsCog(commands.GroupCog, name="FeedsCog", group_name="feed", group_desc
 
     def __init__(self, bot: Tribune) -> None:
         self.bot = bot
+        self.check_runs = 0  # completed passes of the feed loop (tests wait on it instead of sleeping)
         super().__init__()
 
     @property
@@ -88,6 +89,7 @@ class FeedsCog(commands.GroupCog, name="FeedsCog", group_name="feed", group_desc
         posted = 0
         for feed in due:
             posted += await self.check_feed(feed)
+        self.check_runs += 1
         return posted
 
     async def check_feed(self, feed: Feed) -> int:

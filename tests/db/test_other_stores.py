@@ -65,6 +65,17 @@ async def test_article_round_trip_and_duplicates_by_url_or_text(db: Database) ->
     assert other_guild.guild_id == 2 and pasted.url is None
 
 
+async def test_an_article_written_before_its_post_is_listed_until_its_message_is_recorded(db: Database) -> None:
+    pending = await create_article(db, channel_id=5, post_token="tokenaaaaa")
+    await create_article(db, url="https://example.org/old", content_hash=HASH_B)  # before 002: no token
+    async with db.read() as conn:
+        [unposted] = await ArticleStore(conn).unposted()
+    assert (unposted.id, unposted.channel_id, unposted.post_token) == (pending, 5, "tokenaaaaa")
+    async with db.transaction() as conn:
+        await ArticleStore(conn).set_message(pending, channel_id=5, message_id=6)
+        assert await ArticleStore(conn).unposted() == []
+
+
 async def test_unique_constraints_hold_even_without_the_duplicate_check(db: Database) -> None:
     await create_article(db)
     with pytest.raises(sqlite3.IntegrityError):

@@ -163,3 +163,27 @@ async def test_deleting_a_poll_row_cascades_to_options_and_votes(db: Database) -
         for table in ("poll_options", "votes"):
             async with conn.execute(f"SELECT count(*) FROM {table}") as cur:
                 assert (await cur.fetchone())[0] == 0
+
+
+async def test_final_results_are_owed_from_the_close_until_recorded(db: Database) -> None:
+    async with db.transaction() as conn:
+        store = PollStore(conn)
+        first = await store.create(new_poll())
+        second = await store.create(new_poll())
+        assert await store.close(first.id, NOW, results_token="tokenaaaaa")
+        assert await store.close(second.id, NOW + timedelta(minutes=1), results_token="tokenbbbbb")
+    async with db.read() as conn:
+        owed = await PollStore(conn).pending_results()
+    assert [(p.poll_id, p.token, p.closed_at) for p in owed] == [
+        (first.id, "tokenaaaaa", NOW),
+        (second.id, "tokenbbbbb", NOW + timedelta(minutes=1)),
+    ]
+    async with db.transaction() as conn:
+        store = PollStore(conn)
+        await store.results_delivered(first.id, 4242)
+        assert await store.reopen(second.id, NOW + timedelta(days=1))  # reopened: nothing is owed any more
+        assert await store.pending_results() == []
+        assert await store.close(second.id, NOW + timedelta(days=2), results_token="tokencccc0")
+        assert [p.token for p in await store.pending_results()] == ["tokencccc0"]  # a new close, a new token
+    async with db.read() as conn, conn.execute("SELECT results_message_id FROM polls WHERE id = ?", (first.id,)) as cur:
+        assert tuple(await cur.fetchone()) == (4242,)

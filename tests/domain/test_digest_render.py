@@ -390,3 +390,19 @@ def test_chart_is_a_png_of_the_voted_polls_and_is_deterministic() -> None:
     assert png is not None and png.startswith(b"\x89PNG\r\n\x1a\n")
     assert chart_png(built) == png
     assert render_digest(built)[0].attach_chart
+
+
+def test_a_scheduled_digest_carries_its_claim_marker_on_every_page_within_the_limits() -> None:
+    long_opinion = "Un avis qui développe longuement son propos " * 30
+    top = {p: (opinion(2 * p, p, 1000 + p, long_opinion, 5, 1),) for p in range(1, 41)}
+    built = digest(activity([heavy_poll(p) for p in range(1, 41)], votes=5000, opinions=40, top=top))
+    marker = "réf. k3f9q2zt0a"
+    messages = render_digest(built, marker)
+    assert len(messages) > 1
+    footers = [m.embeds[-1].footer for m in messages]
+    assert footers == [f"Bilan 2026-W49 · {i}/{len(messages)} · {marker}" for i in range(1, len(messages) + 1)]
+    assert all(m.size() <= MAX_TOTAL_CHARS for m in messages)
+    # A manual digest (no marker) of the same week names the week but never the marker.
+    assert all(marker not in (m.embeds[-1].footer or "") for m in render_digest(built))
+    [notice] = render_digest(digest(activity([])), marker)
+    assert notice.embeds[0].footer == f"Bilan 2026-W49 · 1/1 · {marker}"

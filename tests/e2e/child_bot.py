@@ -1,13 +1,14 @@
 """The real Tribune bot in a process of its own, on a running emulator, so that a test can SIGKILL it.
 
 Run as ``python -m tests.e2e.child_bot API_URL GATEWAY_URL TOKEN DB_PATH NOW_ISO``. Its clock stands still at
-NOW_ISO; the background loops run every 0.1 s. It prints ``READY`` once connected and ``SETTLED`` after two
-complete passes of the digest schedule and of the poll-closing loop.
+NOW_ISO; the background loops run every 0.1 s. It prints ``READY`` once connected and ``SETTLED`` after
+a complete pass of the digest schedule, the poll-closing loop and the feed loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from datetime import datetime
 
@@ -25,7 +26,8 @@ async def main(api_url: str, gateway_url: str, token: str, db_path: str, now: st
     discord.http.Route.BASE = api_url
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
     frozen = datetime.fromisoformat(now)
-    settings = Settings.from_env({"DATABASE_URL": f"sqlite:///{db_path}"})
+    allow = os.environ.get("TRIBUNE_FETCH_ALLOW", "")
+    settings = Settings.from_env({"DATABASE_URL": f"sqlite:///{db_path}", "TRIBUNE_FETCH_ALLOW": allow})
     bot = Tribune(
         settings,
         Database(settings.database),
@@ -40,8 +42,8 @@ async def main(api_url: str, gateway_url: str, token: str, db_path: str, now: st
     async def report() -> None:
         await bot.wait_until_ready()
         print("READY", flush=True)
-        digest, polls = bot.get_cog("DigestCog"), bot.get_cog("PollsCog")
-        while digest.schedule_runs < 2 or polls.close_runs < 2:  # type: ignore[union-attr]  # noqa: ASYNC110
+        digest, polls, feeds = bot.get_cog("DigestCog"), bot.get_cog("PollsCog"), bot.get_cog("FeedsCog")
+        while min(digest.schedule_runs, polls.close_runs, feeds.check_runs) < 1:  # type: ignore[union-attr]  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         print("SETTLED", flush=True)
 

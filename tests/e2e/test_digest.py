@@ -188,3 +188,27 @@ async def test_digest_off_posts_nothing(emulator: DiscordEmulator, run_tribune, 
         clock.now = MONDAY_9H_PARIS
         assert await bot.get_cog("DigestCog").run_schedule() == 0
     assert digest_messages(emulator) == []
+
+
+async def test_a_digest_discord_refused_is_posted_at_a_later_pass_once(
+    emulator: DiscordEmulator, run_tribune, clock: FakeClock
+) -> None:  # type: ignore[no-untyped-def]
+    clock.now = FRIDAY
+    async with run_tribune() as bot:
+        await seed_week(emulator, clock)
+        cog = bot.get_cog("DigestCog")
+        emulator.deny_bot("send_messages", channel="actualites")
+        clock.now = MONDAY_9H_PARIS.replace(second=30)
+        assert await cog.run_schedule() == 0  # refused by Discord: the claim stays open
+        async with bot.db.read() as conn:
+            record = await DigestStore(conn).get(emulator.guild.id, WEEK)
+        assert record is not None and record.status == "claimed" and record.post_token
+        emulator.set_overwrite("actualites", emulator.bot, allow=0, deny=0)
+        clock.now = MONDAY_9H_PARIS.replace(minute=2)
+        await cog.run_schedule()
+        await cog.run_schedule()
+        [posted] = digest_messages(emulator)
+        assert posted.embeds[-1]["footer"]["text"] == f"Bilan {WEEK} · 1/1 · réf. {record.post_token}"
+        async with bot.db.read() as conn:
+            record = await DigestStore(conn).get(emulator.guild.id, WEEK)
+        assert record is not None and record.status == "posted" and record.message_ids == [posted.id]
