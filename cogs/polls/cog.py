@@ -18,6 +18,7 @@ from bot.charts import BarGroup, bar_chart_png
 from bot.edits import EditCoalescer, RetryLater
 from bot.errors import UserFacingError
 from bot.i18n import t
+from bot.outgoing import edit, edit_response, reply, send
 from bot.polls.durations import parse_poll_duration
 from bot.polls.export import results_csv
 from bot.polls.recorder import VoteRecorder, VoteRequest
@@ -79,7 +80,7 @@ class DeleteConfirmation(discord.ui.View):
     @discord.ui.button(style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         self.stop()
-        await interaction.response.edit_message(content=t("common.cancelled", member_language(interaction)), view=None)
+        await edit_response(interaction, content=t("common.cancelled", member_language(interaction)), view=None)
 
 
 class PollsCog(
@@ -147,7 +148,7 @@ class PollsCog(
         embeds, view = self.message_parts(snapshot)
         message = self.bot.get_partial_messageable(poll.channel_id or 0).get_partial_message(poll.message_id)
         try:
-            await message.edit(embeds=embeds, view=view, allowed_mentions=NO_MENTIONS)
+            await edit(message, embeds=embeds, view=view, allowed_mentions=NO_MENTIONS)
         except discord.NotFound as exc:
             if exc.code != DISCORD_UNKNOWN_MESSAGE:
                 raise
@@ -181,9 +182,7 @@ class PollsCog(
         language = member_language(interaction)
         if not outcome.accepted:
             assert outcome.refusal is not None
-            await interaction.response.send_message(
-                t(outcome.refusal, language, role=f"<@&{outcome.role_id}>"), ephemeral=True
-            )
+            await reply(interaction, t(outcome.refusal, language, role=f"<@&{outcome.role_id}>"), ephemeral=True)
             return
         if outcome.added is not None:
             text = t("vote.recorded", language, answer=outcome.added)
@@ -191,7 +190,7 @@ class PollsCog(
             text = t("vote.withdrawn", language, answer=", ".join(outcome.removed))
         if len(outcome.choices) > 1:
             text += "\n" + t("vote.current_choices", language, answers=", ".join(outcome.choices))
-        await interaction.response.send_message(text, ephemeral=True)
+        await reply(interaction, text, ephemeral=True)
         self.request_render(poll_id, outcome.channel_id)
 
     async def send_results(self, interaction: discord.Interaction, poll_id: int) -> None:
@@ -206,7 +205,7 @@ class PollsCog(
             title=shorten(snapshot.poll.question, 256), description=render_tally(snapshot.tally, language)
         )
         embed.set_image(url="attachment://resultats.png")
-        await interaction.followup.send(embed=embed, file=chart, ephemeral=True)
+        await reply(interaction, embed=embed, file=chart, ephemeral=True)
 
     # --- deadlines -------------------------------------------------------------------------------------
 
@@ -256,8 +255,12 @@ class PollsCog(
         embed = discord.Embed(description=render_tally(snapshot.tally, language))
         embed.set_image(url="attachment://resultats.png")
         try:
-            await self.bot.get_partial_messageable(thread_id).send(
-                text, embed=embed, file=results_chart(snapshot, language), allowed_mentions=NO_MENTIONS
+            await send(
+                self.bot.get_partial_messageable(thread_id),
+                text,
+                embed=embed,
+                file=results_chart(snapshot, language),
+                allowed_mentions=NO_MENTIONS,
             )
         except discord.HTTPException:
             log.warning("Could not post the final results of poll %s in thread %s", snapshot.poll.id, thread_id)
@@ -277,7 +280,7 @@ class PollsCog(
         assert snapshot is not None
         embeds, view = self.message_parts(snapshot)
         try:
-            message = await channel.send(embeds=embeds, view=view, allowed_mentions=NO_MENTIONS)
+            message = await send(channel, embeds=embeds, view=view, allowed_mentions=NO_MENTIONS)
         except BaseException:
             async with self.bot.db.transaction() as conn:
                 await PollStore(conn).forget(poll.id)
@@ -363,7 +366,7 @@ class PollsCog(
         )
         poll, message = await self.post_poll(target, new)
         await audit(interaction, "poll.create", f"poll:{poll.id}", question=text)
-        await interaction.followup.send(t("poll.created", language, link=message.jump_url), ephemeral=True)
+        await reply(interaction, t("poll.created", language, link=message.jump_url), ephemeral=True)
 
     @app_commands.command(name="results", description="See a poll's results with a chart")
     @app_commands.describe(poll="The poll")
@@ -385,7 +388,7 @@ class PollsCog(
         if not await self.close(target.id):
             raise UserFacingError("poll.already_closed", poll=poll)
         await audit(interaction, "poll.close", f"poll:{poll}")
-        await interaction.response.send_message(t("poll.closed_done", language, poll=poll), ephemeral=True)
+        await reply(interaction, t("poll.closed_done", language, poll=poll), ephemeral=True)
 
     @app_commands.command(name="reopen", description="Reopen a closed poll (moderators)")
     @app_commands.describe(
@@ -408,7 +411,7 @@ class PollsCog(
             )
         announce(interaction, entry)
         self.request_render(target)
-        await interaction.response.send_message(t("poll.reopened", language, poll=poll), ephemeral=True)
+        await reply(interaction, t("poll.reopened", language, poll=poll), ephemeral=True)
 
     @app_commands.command(name="delete", description="Delete a poll and its message (moderators)")
     @app_commands.describe(poll="The poll")
@@ -419,7 +422,8 @@ class PollsCog(
         """Delete a poll and its message (moderators)."""
         language = member_language(interaction)
         target = await self.poll_of_guild(interaction, poll)
-        await interaction.response.send_message(
+        await reply(
+            interaction,
             t("poll.delete_confirm", language, question=shorten(target.question, 200)),
             view=DeleteConfirmation(self, target, language),
             ephemeral=True,
@@ -436,7 +440,7 @@ class PollsCog(
                 pass
         self.recorder.forget_poll(poll.id)
         await audit(interaction, "poll.delete", f"poll:{poll.id}", question=poll.question)
-        await interaction.response.edit_message(content=t("poll.deleted", language, poll=poll.id), view=None)
+        await edit_response(interaction, content=t("poll.deleted", language, poll=poll.id), view=None)
 
     @app_commands.command(name="export", description="Export a poll's results as CSV (moderators)")
     @app_commands.describe(poll="The poll")
@@ -461,7 +465,8 @@ class PollsCog(
         }
         data = results_csv(target.question, snapshot.tally, votes, headers)
         await audit(interaction, "poll.export", f"poll:{poll}")
-        await interaction.response.send_message(
+        await reply(
+            interaction,
             t("poll.exported", language, poll=poll),
             file=discord.File(io.BytesIO(data), filename=f"sondage-{poll}.csv"),
             ephemeral=True,
@@ -482,7 +487,7 @@ class PollsCog(
         async with self.bot.db.read() as conn:
             polls = await PollStore(conn).list_for_guild(interaction.guild_id or 0, status.value if status else None)
         if not polls:
-            await interaction.response.send_message(t("poll.list_empty", language), ephemeral=True)
+            await reply(interaction, t("poll.list_empty", language), ephemeral=True)
             return
         lines = [
             t(
@@ -496,7 +501,7 @@ class PollsCog(
             for p in polls
         ]
         embed = discord.Embed(title=t("poll.list_title", language), description=shorten("\n".join(lines), 4096))
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await reply(interaction, embed=embed, ephemeral=True)
 
 
 def results_chart(snapshot: PollSnapshot, language: str) -> discord.File:
