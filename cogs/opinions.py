@@ -20,7 +20,15 @@ from bot.i18n import t
 from bot.outgoing import edit, edit_response, reply, send, send_modal
 from bot.polls.voting import voter_key
 from bot.text import shorten
-from cogs.common import NO_MENTIONS, announce, member_language, moderator_only, record_audit, reports_errors
+from cogs.common import (
+    NO_MENTIONS,
+    announce,
+    component_id,
+    member_language,
+    moderator_only,
+    record_audit,
+    reports_errors,
+)
 from cogs.polls.cog import PollsCog, PollSnapshot
 from db.articles import Article, ArticleStore
 from db.guild_settings import GuildSettingsStore
@@ -92,7 +100,7 @@ class OpinionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"t
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
     ) -> OpinionButton:
-        return cls(int(match["article"]), label=item.label or "Donner mon avis")
+        return cls(component_id(match["article"]), label=item.label or "Donner mon avis")
 
     @reports_errors
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -118,7 +126,7 @@ class UsefulButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tr
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
     ) -> UsefulButton:
-        return cls(int(match["opinion"]), label=item.label or "Utile")
+        return cls(component_id(match["opinion"]), label=item.label or "Utile")
 
     @reports_errors
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -145,7 +153,7 @@ class DeleteOwnButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
     ) -> DeleteOwnButton:
-        return cls(int(match["opinion"]), label=item.label or "Supprimer mon avis")
+        return cls(component_id(match["opinion"]), label=item.label or "Supprimer mon avis")
 
     @reports_errors
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -240,6 +248,8 @@ class OpinionsCog(commands.GroupCog, name="OpinionsCog", group_name="opinion", g
         self.check_cooldown(interaction.user.id)
         self.cooldown.record(interaction.user.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
+        if not await self.article_post_exists(article):
+            raise UserFacingError("opinion.article_gone")
         async with self.bot.db.transaction() as conn:
             opinion = await OpinionStore(conn).upsert(
                 article.guild_id, article.id, interaction.user.id, text, self.bot.now()
@@ -252,6 +262,22 @@ class OpinionsCog(commands.GroupCog, name="OpinionsCog", group_name="opinion", g
         view = discord.ui.View(timeout=None)
         view.add_item(DeleteOwnButton(opinion.id, t("opinion.delete_button", language)))
         await reply(interaction, message, view=view, ephemeral=True)
+
+    async def article_post_exists(self, article: Article) -> bool:
+        """False once the article's post was deleted (a modal opened before can still be submitted after).
+
+        Tribune gets no message events (no message intent), so Discord is asked; on any other error the
+        opinion is taken rather than lost.
+        """
+        if article.channel_id is None or article.message_id is None:
+            return True
+        try:
+            await self.bot.get_partial_messageable(article.channel_id).fetch_message(article.message_id)
+        except discord.NotFound:
+            return False
+        except discord.HTTPException:
+            log.warning("Could not check article %s's post", article.id, exc_info=True)
+        return True
 
     async def stance(self, article_id: int, member_id: int) -> tuple[str, ...] | None:
         """The member's current answers, only when the article's poll is public (anonymous votes stay secret)."""
