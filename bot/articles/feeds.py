@@ -107,8 +107,9 @@ def parse_feed(document: str | bytes, *, base_url: str | None = None) -> Feed:
     if not version and not parsed.entries:
         raise FeedError("feed.invalid")
     problem = parsed.get("bozo_exception")
-    if not parsed.entries and problem is not None and not isinstance(problem, _HARMLESS):
-        # feedparser's loose parser reads broken XML as an empty feed: say what is broken instead.
+    readable = any(raw.get("title") or raw.get("link") for raw in parsed.entries)
+    if not readable and problem is not None and not isinstance(problem, _HARMLESS):
+        # feedparser's loose parser reads broken XML as an empty feed (or blank items): say what is broken.
         raise FeedError("feed.malformed", {"reason": str(problem)})
     channel = parsed.get("feed", {})
     return Feed(
