@@ -158,7 +158,10 @@ class ArticlesCog(
 
     def __init__(self, bot: Tribune) -> None:
         self.bot = bot
-        self.fetcher = SafeFetcher(allow=bot.settings.fetch_allow)
+        settings = bot.settings
+        self.fetcher = SafeFetcher(
+            allow=settings.fetch_allow, timeout=settings.fetch_timeout, max_bytes=settings.fetch_max_bytes
+        )
         config = None
         if bot.settings.llm_url and bot.settings.llm_model:
             config = LLMConfig(url=bot.settings.llm_url, key=bot.settings.llm_key, model=bot.settings.llm_model)
