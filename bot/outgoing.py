@@ -12,10 +12,13 @@ from typing import Any
 import discord
 
 from bot.text import (
+    BUTTON_LABEL_MAX,
     CONTENT_MAX,
     INPUT_PLACEHOLDER_MAX,
     INPUT_VALUE_MAX,
     MODAL_TITLE_MAX,
+    SELECT_OPTION_MAX,
+    SELECT_PLACEHOLDER_MAX,
     fit,
     fit_embed_dicts,
 )
@@ -27,9 +30,27 @@ def fit_embeds(embeds: list[discord.Embed]) -> list[discord.Embed]:
     return [discord.Embed.from_dict(data) for data in fitted]
 
 
+def fit_view(view: discord.ui.View) -> discord.ui.View:
+    """Button labels and select texts within Discord's limits (changed in place: a view is built per message)."""
+    for child in view.children:
+        item = getattr(child, "item", child)  # a DynamicItem wraps the button it sends
+        if isinstance(item, discord.ui.Button) and item.label:
+            item.label = fit(item.label, BUTTON_LABEL_MAX)
+        elif isinstance(item, discord.ui.Select):
+            if item.placeholder:
+                item.placeholder = fit(item.placeholder, SELECT_PLACEHOLDER_MAX)
+            for option in item.options:
+                option.label = fit(option.label, SELECT_OPTION_MAX)
+                if option.description:
+                    option.description = fit(option.description, SELECT_OPTION_MAX)
+    return view
+
+
 def fit_message(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """discord.py message keyword arguments with `content`, `embed` and `embeds` within Discord's limits."""
+    """discord.py message keyword arguments with content, embeds and view texts within Discord's limits."""
     fitted = dict(kwargs)
+    if isinstance(fitted.get("view"), discord.ui.View):
+        fit_view(fitted["view"])
     content = fitted.get("content")
     if content is not None:
         fitted["content"] = fit(str(content), CONTENT_MAX)

@@ -23,6 +23,9 @@ MODAL_TITLE_MAX = 45
 INPUT_LABEL_MAX = 45
 INPUT_PLACEHOLDER_MAX = 100
 INPUT_VALUE_MAX = 4000
+BUTTON_LABEL_MAX = 80
+SELECT_PLACEHOLDER_MAX = 150
+SELECT_OPTION_MAX = 100  # an option's label and its description
 # Member text quoted inside a message (a refused answer, a duration…): enough to recognise it, never a wall.
 QUOTED_MAX = 400
 

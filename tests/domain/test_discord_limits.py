@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.i18n import t
-from bot.outgoing import fit_message, fit_modal
+from bot.outgoing import fit_message, fit_modal, fit_view
 from bot.text import (
     CONTENT_MAX,
     EMBED_TOTAL_MAX,
@@ -85,3 +85,20 @@ def test_visible_text_drops_zero_width_direction_and_control_characters() -> Non
     assert visible_text("\u0301\u0336") == ""  # lone combining marks (zalgo without letters)
     assert visible_text("Oui\u200b !") == "Oui!"
     assert visible_text("😀") == "😀"
+
+
+def test_fit_view_shortens_button_labels_and_select_texts() -> None:
+    view = discord.ui.View()
+    view.add_item(discord.ui.Button(label="Réponse " * 30, custom_id="tribune:test:1"))
+    select = discord.ui.Select(
+        custom_id="tribune:test:2",
+        placeholder="Choisir " * 40,
+        options=[discord.SelectOption(label="Option " * 30, value="a", description="Détail " * 30)],
+    )
+    view.add_item(select)
+    fit_view(view)
+    button = view.children[0]
+    assert isinstance(button, discord.ui.Button) and len(button.label or "") <= 80
+    assert len(select.placeholder or "") <= 150
+    assert len(select.options[0].label) <= 100 and len(select.options[0].description or "") <= 100
+    assert button.custom_id == "tribune:test:1"  # ids are never touched
