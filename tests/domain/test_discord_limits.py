@@ -76,7 +76,6 @@ def test_quoted_member_text_is_bounded_in_every_message() -> None:
     message = t("duration.invalid", "fr", value="9" * 5000)
     assert "9" * QUOTED_MAX not in message and "9" * (QUOTED_MAX - 1) + "…" in message
     assert len(message) < QUOTED_MAX + 100
-    assert t("duration.invalid", "en", value="3 weeks ") == t("duration.invalid", "en", value="3 weeks ")
     assert "« 3 weeks  »" in t("duration.invalid", "fr", value="3 weeks ")  # short text is quoted as typed
 
 
