@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.commands_i18n import CatalogTranslator
 from bot.errors import UserFacingError
 from bot.i18n import language_of, t
+from bot.outgoing import reply
 from bot.settings import Settings
 from db.database import Database
 
@@ -91,10 +92,7 @@ async def report_error(interaction: discord.Interaction, error: Exception) -> No
 async def send_ephemeral(interaction: discord.Interaction, content: str, **kwargs: object) -> None:
     """Answer privately whether or not the interaction was already acknowledged."""
     try:
-        if interaction.response.is_done():
-            await interaction.followup.send(content, ephemeral=True, **kwargs)  # type: ignore[arg-type]
-        else:
-            await interaction.response.send_message(content, ephemeral=True, **kwargs)  # type: ignore[arg-type]
+        await reply(interaction, content, ephemeral=True, **kwargs)
     except discord.HTTPException:
         log.warning("Could not deliver an error message for interaction %s", interaction.id, exc_info=True)
 

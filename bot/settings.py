@@ -9,6 +9,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///tribune.db"
+DEFAULT_FETCH_TIMEOUT = 15.0  # seconds for a whole fetch, redirects and body included
+DEFAULT_FETCH_MAX_MB = 5.0
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -57,6 +59,8 @@ class Settings:
     log_level: str = "INFO"
     dev_guild_id: int | None = None
     fetch_allow: tuple[str, ...] = ()
+    fetch_timeout: float = DEFAULT_FETCH_TIMEOUT
+    fetch_max_bytes: int = int(DEFAULT_FETCH_MAX_MB * 1024 * 1024)
     secret: str | None = None
     llm_url: str | None = None
     llm_key: str | None = None
@@ -89,6 +93,8 @@ class Settings:
             raise SettingsError(
                 f"TRIBUNE_DEV_GUILD « {dev_guild} » doit être l'identifiant numérique d'un serveur Discord"
             )
+        fetch_timeout = _positive(get("TRIBUNE_FETCH_TIMEOUT"), "TRIBUNE_FETCH_TIMEOUT", DEFAULT_FETCH_TIMEOUT)
+        fetch_mb = _positive(get("TRIBUNE_FETCH_MAX_MB"), "TRIBUNE_FETCH_MAX_MB", DEFAULT_FETCH_MAX_MB)
         allow = tuple(part.strip() for part in (get("TRIBUNE_FETCH_ALLOW") or "").split(",") if part.strip())
         return cls(
             discord_token=get("DISCORD_TOKEN"),
@@ -96,8 +102,23 @@ class Settings:
             log_level=log_level,
             dev_guild_id=int(dev_guild) if dev_guild else None,
             fetch_allow=allow,
+            fetch_timeout=fetch_timeout,
+            fetch_max_bytes=max(1, int(fetch_mb * 1024 * 1024)),
             secret=get("TRIBUNE_SECRET"),
             llm_url=get("TRIBUNE_LLM_URL"),
             llm_key=get("TRIBUNE_LLM_KEY"),
             llm_model=get("TRIBUNE_LLM_MODEL"),
         )
+
+
+def _positive(value: str | None, name: str, default: float) -> float:
+    """A positive number of seconds or megabytes, or the default when unset."""
+    if value is None:
+        return default
+    try:
+        number = float(value.replace(",", "."))
+    except ValueError:
+        number = 0.0
+    if not 0 < number < float("inf"):
+        raise SettingsError(f"{name} « {value} » doit être un nombre positif, par exemple {default:g}")
+    return number

@@ -22,6 +22,7 @@ from bot.client import report_error
 from bot.delivery import new_token, nonce
 from bot.errors import UserFacingError
 from bot.i18n import t
+from bot.outgoing import edit_original, edit_response, reply, send, send_modal
 from bot.polls.durations import parse_poll_duration
 from bot.polls.tally import compute_tally
 from bot.text import message_url, shorten
@@ -137,19 +138,17 @@ class PreviewView(discord.ui.View):
     @reports_errors
     async def publish(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         self.stop()
-        await interaction.response.edit_message(
-            content=t("article.publishing", member_language(interaction)), view=None
-        )
+        await edit_response(interaction, content=t("article.publishing", member_language(interaction)), view=None)
         message = await self.cog.publish_from(interaction, self.prepared, self.channel_id)
-        await interaction.edit_original_response(
-            content=t("article.posted", member_language(interaction), link=message.jump_url), embeds=[]
+        await edit_original(
+            interaction, content=t("article.posted", member_language(interaction), link=message.jump_url), embeds=[]
         )
 
     @discord.ui.button(style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         self.stop()
-        await interaction.response.edit_message(
-            content=t("common.cancelled", member_language(interaction)), embeds=[], view=None
+        await edit_response(
+            interaction, content=t("common.cancelled", member_language(interaction)), embeds=[], view=None
         )
 
 
@@ -161,7 +160,10 @@ class ArticlesCog(
 
     def __init__(self, bot: Tribune) -> None:
         self.bot = bot
-        self.fetcher = SafeFetcher(allow=bot.settings.fetch_allow)
+        settings = bot.settings
+        self.fetcher = SafeFetcher(
+            allow=settings.fetch_allow, timeout=settings.fetch_timeout, max_bytes=settings.fetch_max_bytes
+        )
         config = None
         if bot.settings.llm_url and bot.settings.llm_model:
             config = LLMConfig(url=bot.settings.llm_url, key=bot.settings.llm_key, model=bot.settings.llm_model)
@@ -239,7 +241,8 @@ class ArticlesCog(
         await self.refuse_duplicate(interaction.guild_id or 0, prepared.url, prepared.analysis.content_hash)
         if preview:
             embeds, _ = self.preview_parts(prepared, settings, interaction)
-            await interaction.followup.send(
+            await reply(
+                interaction,
                 t("article.preview_intro", language, channel=channel.mention),
                 embeds=embeds,
                 view=PreviewView(self, prepared, channel.id, language),
@@ -247,7 +250,7 @@ class ArticlesCog(
             )
             return
         message = await self.publish_from(interaction, prepared, channel.id)
-        await interaction.followup.send(t("article.posted", language, link=message.jump_url), ephemeral=True)
+        await reply(interaction, t("article.posted", language, link=message.jump_url), ephemeral=True)
 
     def preview_parts(
         self, prepared: Prepared, settings: GuildSettings, interaction: discord.Interaction
@@ -348,7 +351,7 @@ class ArticlesCog(
         assert snapshot is not None
         embeds, view = self.polls.message_parts(snapshot)
         try:
-            message = await channel.send(embeds=embeds, view=view, allowed_mentions=NO_MENTIONS, nonce=nonce(token))
+            message = await send(channel, embeds=embeds, view=view, allowed_mentions=NO_MENTIONS, nonce=nonce(token))
         except BaseException:
             async with self.bot.db.transaction() as conn:
                 await ArticleStore(conn).delete(article.id)
@@ -486,8 +489,8 @@ class ArticlesCog(
         if url is None and file is None:
             settings = await settings_of(interaction)
             self.target_channel(interaction, channel.id if channel else None, settings)  # refuse early
-            await interaction.response.send_modal(
-                PasteModal(self, language, overrides, channel.id if channel else None, preview)
+            await send_modal(
+                interaction, PasteModal(self, language, overrides, channel.id if channel else None, preview)
             )
             return
         await interaction.response.defer(ephemeral=True, thinking=True)

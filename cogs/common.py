@@ -21,6 +21,17 @@ if TYPE_CHECKING:
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
+SQLITE_MAX_INTEGER = 2**63 - 1
+UNKNOWN_ID = 0  # no row has it: SQLite ids start at 1
+
+
+def component_id(digits: str) -> int:
+    """An id parsed from a custom_id. Anyone can forge one; beyond SQLite's integer range it would raise
+    OverflowError in the store, so it reads as an id that matches nothing and the member hears "unknown"."""
+    value = int(digits)
+    return value if 0 < value <= SQLITE_MAX_INTEGER else UNKNOWN_ID
+
+
 # Discord's permission flag names → the French/English names members see in their client.
 PERMISSION_NAMES = {
     "view_channel": ("Voir le salon", "View Channel"),

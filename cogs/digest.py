@@ -19,6 +19,7 @@ from bot.digest.render import CHART_FILENAME, DigestMessage, chart_png, render_d
 from bot.digest.schedule import catch_up_decision, digest_period, latest_schedule
 from bot.errors import UserFacingError
 from bot.i18n import t
+from bot.outgoing import reply, send
 from cogs.common import NO_MENTIONS, audit, member_language, moderator_only, require_permissions
 from cogs.delivery import find_claimed_posts, footers_carry
 from db.digests import DigestRecord, DigestStore
@@ -119,7 +120,7 @@ class DigestCog(
             kwargs = self.message_kwargs(message, chart)
             if token is not None:
                 kwargs["nonce"] = nonce(token, part)
-            sent = await channel.send(**kwargs)  # type: ignore[arg-type]
+            sent = await send(channel, **kwargs)
             ids.append(sent.id)
         return ids
 
@@ -288,10 +289,10 @@ class DigestCog(
         await interaction.response.defer(ephemeral=True, thinking=True)
         _, messages, chart = await self.digest_now(interaction)
         if not messages:
-            await interaction.followup.send(t("digest.preview_nothing", member_language(interaction)), ephemeral=True)
+            await reply(interaction, t("digest.preview_nothing", member_language(interaction)), ephemeral=True)
             return
         for message in messages:
-            await interaction.followup.send(ephemeral=True, **self.message_kwargs(message, chart))  # type: ignore[arg-type]
+            await reply(interaction, ephemeral=True, **self.message_kwargs(message, chart))
 
     @app_commands.command(
         name="post", description="Post the digest of the last 7 days now (the weekly one still comes)"
@@ -309,11 +310,11 @@ class DigestCog(
         await interaction.response.defer(ephemeral=True, thinking=True)
         digest, messages, chart = await self.digest_now(interaction)
         if not messages:
-            await interaction.followup.send(t("digest.preview_nothing", language), ephemeral=True)
+            await reply(interaction, t("digest.preview_nothing", language), ephemeral=True)
             return
         ids = await self.send(channel, messages, chart)
         await audit(interaction, "digest.post", f"channel:{channel.id}", week=digest.week, messages=len(ids))
-        await interaction.followup.send(t("digest.posted", language, channel=channel.mention), ephemeral=True)
+        await reply(interaction, t("digest.posted", language, channel=channel.mention), ephemeral=True)
 
 
 async def setup(bot: Tribune) -> None:

@@ -17,6 +17,7 @@ from bot.articles.extract import extract_text
 from bot.articles.feeds import FeedEntry, parse_feed
 from bot.errors import UserFacingError
 from bot.i18n import t
+from bot.outgoing import reply
 from bot.text import shorten
 from cogs.articles import POST_PERMISSIONS, ArticlesCog, Overrides
 from cogs.common import announce, member_language, moderator_only, record_audit, require_permissions
@@ -188,7 +189,8 @@ class FeedsCog(commands.GroupCog, name="FeedsCog", group_name="feed", group_desc
             )
             entry = await record_audit(conn, interaction, "feed.add", f"feed:{feed.id}", url=url.strip())
         announce(interaction, entry)
-        await interaction.followup.send(
+        await reply(
+            interaction,
             t(
                 "feed.added",
                 language,
@@ -217,7 +219,7 @@ class FeedsCog(commands.GroupCog, name="FeedsCog", group_name="feed", group_desc
         async with self.bot.db.read() as conn:
             feeds = await FeedStore(conn).for_guild(interaction.guild_id or 0)
         if not feeds:
-            await interaction.response.send_message(t("feed.none", language), ephemeral=True)
+            await reply(interaction, t("feed.none", language), ephemeral=True)
             return
         lines = []
         for f in feeds:
@@ -225,7 +227,7 @@ class FeedsCog(commands.GroupCog, name="FeedsCog", group_name="feed", group_desc
             lines.append(t("feed.line", language, feed=f.id, title=shorten(f.title or f.url, 80), url=f.url,
                            channel=f"<#{f.channel_id}>", state=state))  # fmt: skip
         embed = discord.Embed(title=t("feed.list_title", language), description=shorten("\n".join(lines), 4096))
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await reply(interaction, embed=embed, ephemeral=True)
 
     @app_commands.command(name="remove", description="Stop following a feed")
     @app_commands.describe(feed="The feed")
@@ -239,7 +241,7 @@ class FeedsCog(commands.GroupCog, name="FeedsCog", group_name="feed", group_desc
                 raise UserFacingError("feed.not_found", feed=feed)
             entry = await record_audit(conn, interaction, "feed.remove", f"feed:{feed}")
         announce(interaction, entry)
-        await interaction.response.send_message(t("feed.removed", language, feed=feed), ephemeral=True)
+        await reply(interaction, t("feed.removed", language, feed=feed), ephemeral=True)
 
 
 async def setup(bot: Tribune) -> None:

@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.i18n import t
+from bot.outgoing import edit_original, edit_response, reply
 from bot.polls.voting import voter_key
 from cogs.common import member_language, reports_errors
 from db.articles import ArticleStore
@@ -38,14 +39,14 @@ class DeleteConfirmation(discord.ui.View):
     @reports_errors
     async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         self.stop()
-        await interaction.response.edit_message(content=t("mydata.deleting", member_language(interaction)), view=None)
+        await edit_response(interaction, content=t("mydata.deleting", member_language(interaction)), view=None)
         counts = await self.cog.delete_member_data(interaction.guild_id or 0, interaction.user.id)
-        await interaction.edit_original_response(content=t("mydata.deleted", member_language(interaction), **counts))
+        await edit_original(interaction, content=t("mydata.deleted", member_language(interaction), **counts))
 
     @discord.ui.button(style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         self.stop()
-        await interaction.response.edit_message(content=t("common.cancelled", member_language(interaction)), view=None)
+        await edit_response(interaction, content=t("common.cancelled", member_language(interaction)), view=None)
 
 
 @app_commands.guild_only()
@@ -135,7 +136,8 @@ class MyDataCog(commands.GroupCog, name="MyDataCog", group_name="mydata", group_
         language = member_language(interaction)
         data = await self.export_data(interaction.guild_id or 0, interaction.user.id)
         payload = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
-        await interaction.response.send_message(
+        await reply(
+            interaction,
             t("mydata.exported", language),
             file=discord.File(io.BytesIO(payload), filename="mes-donnees-tribune.json"),
             ephemeral=True,
@@ -145,8 +147,8 @@ class MyDataCog(commands.GroupCog, name="MyDataCog", group_name="mydata", group_
     async def delete(self, interaction: discord.Interaction) -> None:
         """Delete your votes, opinions and useful marks on this server."""
         language = member_language(interaction)
-        await interaction.response.send_message(
-            t("mydata.delete_confirm", language), view=DeleteConfirmation(self, language), ephemeral=True
+        await reply(
+            interaction, t("mydata.delete_confirm", language), view=DeleteConfirmation(self, language), ephemeral=True
         )
 
 

@@ -17,9 +17,18 @@ from bot.client import report_error
 from bot.edits import EditCoalescer, RetryLater
 from bot.errors import UserFacingError
 from bot.i18n import t
+from bot.outgoing import edit, edit_response, reply, send, send_modal
 from bot.polls.voting import voter_key
 from bot.text import shorten
-from cogs.common import NO_MENTIONS, announce, member_language, moderator_only, record_audit, reports_errors
+from cogs.common import (
+    NO_MENTIONS,
+    announce,
+    component_id,
+    member_language,
+    moderator_only,
+    record_audit,
+    reports_errors,
+)
 from cogs.polls.cog import PollsCog, PollSnapshot
 from db.articles import Article, ArticleStore
 from db.guild_settings import GuildSettingsStore
@@ -91,7 +100,7 @@ class OpinionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"t
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
     ) -> OpinionButton:
-        return cls(int(match["article"]), label=item.label or "Donner mon avis")
+        return cls(component_id(match["article"]), label=item.label or "Donner mon avis")
 
     @reports_errors
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -117,7 +126,7 @@ class UsefulButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tr
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
     ) -> UsefulButton:
-        return cls(int(match["opinion"]), label=item.label or "Utile")
+        return cls(component_id(match["opinion"]), label=item.label or "Utile")
 
     @reports_errors
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -144,7 +153,7 @@ class DeleteOwnButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
     ) -> DeleteOwnButton:
-        return cls(int(match["opinion"]), label=item.label or "Supprimer mon avis")
+        return cls(component_id(match["opinion"]), label=item.label or "Supprimer mon avis")
 
     @reports_errors
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -228,7 +237,7 @@ class OpinionsCog(commands.GroupCog, name="OpinionsCog", group_name="opinion", g
         if article is None or article.guild_id != interaction.guild_id:
             raise UserFacingError("opinion.article_missing")
         language = member_language(interaction)
-        await interaction.response.send_modal(OpinionModal(self, article, current.text if current else None, language))
+        await send_modal(interaction, OpinionModal(self, article, current.text if current else None, language))
 
     async def submit(self, interaction: discord.Interaction, article: Article, text: str) -> None:
         """Store first (nothing is lost), then post or edit the thread message, then confirm privately."""
@@ -239,6 +248,8 @@ class OpinionsCog(commands.GroupCog, name="OpinionsCog", group_name="opinion", g
         self.check_cooldown(interaction.user.id)
         self.cooldown.record(interaction.user.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
+        if not await self.article_post_exists(article):
+            raise UserFacingError("opinion.article_gone")
         async with self.bot.db.transaction() as conn:
             opinion = await OpinionStore(conn).upsert(
                 article.guild_id, article.id, interaction.user.id, text, self.bot.now()
@@ -250,7 +261,23 @@ class OpinionsCog(commands.GroupCog, name="OpinionsCog", group_name="opinion", g
             message += "\n" + t("opinion.not_posted", language)
         view = discord.ui.View(timeout=None)
         view.add_item(DeleteOwnButton(opinion.id, t("opinion.delete_button", language)))
-        await interaction.followup.send(message, view=view, ephemeral=True)
+        await reply(interaction, message, view=view, ephemeral=True)
+
+    async def article_post_exists(self, article: Article) -> bool:
+        """False once the article's post was deleted (a modal opened before can still be submitted after).
+
+        Tribune gets no message events (no message intent), so Discord is asked; on any other error the
+        opinion is taken rather than lost.
+        """
+        if article.channel_id is None or article.message_id is None:
+            return True
+        try:
+            await self.bot.get_partial_messageable(article.channel_id).fetch_message(article.message_id)
+        except discord.NotFound:
+            return False
+        except discord.HTTPException:
+            log.warning("Could not check article %s's post", article.id, exc_info=True)
+        return True
 
     async def stance(self, article_id: int, member_id: int) -> tuple[str, ...] | None:
         """The member's current answers, only when the article's poll is public (anonymous votes stay secret)."""
@@ -303,7 +330,7 @@ class OpinionsCog(commands.GroupCog, name="OpinionsCog", group_name="opinion", g
         if opinion.message_id and opinion.thread_id:
             try:
                 message = self.bot.get_partial_messageable(opinion.thread_id).get_partial_message(opinion.message_id)
-                await message.edit(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+                await edit(message, embed=embed, view=view, allowed_mentions=NO_MENTIONS)
                 return True
             except discord.NotFound:
                 pass  # the message or its thread is gone: post it again below
@@ -314,7 +341,7 @@ class OpinionsCog(commands.GroupCog, name="OpinionsCog", group_name="opinion", g
         if thread is None:
             return False
         try:
-            sent = await thread.send(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+            sent = await send(thread, embed=embed, view=view, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException:
             log.warning("Could not post opinion %s in thread %s", opinion.id, thread.id, exc_info=True)
             return False
@@ -334,8 +361,8 @@ class OpinionsCog(commands.GroupCog, name="OpinionsCog", group_name="opinion", g
             raise UserFacingError("opinion.useful_own")
         async with self.bot.db.transaction() as conn:
             marked = await OpinionStore(conn).toggle_mark(opinion_id, interaction.user.id, self.bot.now())
-        await interaction.response.send_message(
-            t("opinion.useful_marked" if marked else "opinion.useful_unmarked", language), ephemeral=True
+        await reply(
+            interaction, t("opinion.useful_marked" if marked else "opinion.useful_unmarked", language), ephemeral=True
         )
         self.edits.request(opinion_id, opinion.thread_id or 0)
 
@@ -349,7 +376,7 @@ class OpinionsCog(commands.GroupCog, name="OpinionsCog", group_name="opinion", g
         message = self.bot.get_partial_messageable(opinion.thread_id).get_partial_message(opinion.message_id)
         try:
             # Only the button changes: the embed (author, text) stays as posted.
-            await message.edit(view=self.opinion_view(opinion, language))
+            await edit(message, view=self.opinion_view(opinion, language))
         except discord.NotFound:
             pass
         except discord.HTTPException as exc:
@@ -370,7 +397,7 @@ class OpinionsCog(commands.GroupCog, name="OpinionsCog", group_name="opinion", g
         if opinion.member_id != interaction.user.id:
             raise UserFacingError("opinion.not_yours")
         await self.remove(opinion)
-        await interaction.response.edit_message(content=t("opinion.deleted", language), view=None)
+        await edit_response(interaction, content=t("opinion.deleted", language), view=None)
 
     async def remove(self, opinion: Opinion) -> None:
         """Delete an opinion and its thread message (used by the author's button and /mydata delete)."""
@@ -428,7 +455,7 @@ class OpinionsCog(commands.GroupCog, name="OpinionsCog", group_name="opinion", g
             if opinion.message_id and opinion.thread_id:
                 message = self.bot.get_partial_messageable(opinion.thread_id).get_partial_message(opinion.message_id)
                 try:
-                    await message.edit(embed=self.opinion_embed(opinion, None, None, language), view=None)
+                    await edit(message, embed=self.opinion_embed(opinion, None, None, language), view=None)
                 except discord.HTTPException:
                     log.warning("Could not mask opinion %s", opinion.id, exc_info=True)
             return
@@ -450,7 +477,7 @@ class OpinionsCog(commands.GroupCog, name="OpinionsCog", group_name="opinion", g
                 raise UserFacingError("opinion.already_hidden", opinion=opinion)
             entry = await record_audit(conn, interaction, "opinion.hide", f"opinion:{opinion}", reason=reason)
         announce(interaction, entry)
-        await interaction.response.send_message(t("opinion.hidden_done", language, opinion=opinion), ephemeral=True)
+        await reply(interaction, t("opinion.hidden_done", language, opinion=opinion), ephemeral=True)
         await self.rerender(target.id)
 
     @app_commands.command(name="restore", description="Show a hidden opinion again")
@@ -466,7 +493,7 @@ class OpinionsCog(commands.GroupCog, name="OpinionsCog", group_name="opinion", g
                 raise UserFacingError("opinion.not_hidden", opinion=opinion)
             entry = await record_audit(conn, interaction, "opinion.restore", f"opinion:{opinion}")
         announce(interaction, entry)
-        await interaction.response.send_message(t("opinion.restored", language, opinion=opinion), ephemeral=True)
+        await reply(interaction, t("opinion.restored", language, opinion=opinion), ephemeral=True)
         await self.rerender(target.id)
 
     @app_commands.command(name="list", description="List an article's opinions, hidden ones included")
@@ -496,7 +523,7 @@ class OpinionsCog(commands.GroupCog, name="OpinionsCog", group_name="opinion", g
             description=shorten("\n".join(lines), 4096) if lines else t("opinion.list_empty", language),
         )
         embed.set_footer(text=t("audit.page", language, page=page, pages=max(1, -(-total // PAGE_SIZE))))
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await reply(interaction, embed=embed, ephemeral=True)
 
 
 async def setup(bot: Tribune) -> None:

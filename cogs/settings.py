@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot.errors import UserFacingError
 from bot.i18n import t
 from bot.i18n.formatting import format_duration
+from bot.outgoing import edit_response, reply, send
 from bot.polls.durations import parse_poll_duration
 from bot.text import shorten
 from cogs.common import (
@@ -139,13 +140,13 @@ class AuditPages(discord.ui.View):
     async def previous(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         self.page = max(0, self.page - 1)
         self.sync_buttons()
-        await interaction.response.edit_message(embed=await self.embed(), view=self)
+        await edit_response(interaction, embed=await self.embed(), view=self)
 
     @discord.ui.button(emoji="▶️", style=discord.ButtonStyle.secondary)
     async def next(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         self.page = min(self.pages - 1, self.page + 1)
         self.sync_buttons()
-        await interaction.response.edit_message(embed=await self.embed(), view=self)
+        await edit_response(interaction, embed=await self.embed(), view=self)
 
 
 @app_commands.default_permissions(manage_guild=True)
@@ -169,9 +170,7 @@ class SettingsCog(
             )
         announce(interaction, entry)
         language = member_language(interaction)
-        await interaction.response.send_message(
-            t("settings.saved", language), embed=settings_embed(updated, language), ephemeral=True
-        )
+        await reply(interaction, t("settings.saved", language), embed=settings_embed(updated, language), ephemeral=True)
         return updated
 
     @app_commands.command(name="show", description="Show this server's Tribune settings")
@@ -180,7 +179,7 @@ class SettingsCog(
         """Show this server's Tribune settings."""
         language = member_language(interaction)
         settings = await settings_of(interaction)
-        await interaction.response.send_message(embed=settings_embed(settings, language), ephemeral=True)
+        await reply(interaction, embed=settings_embed(settings, language), ephemeral=True)
 
     @app_commands.command(name="articles-channel", description="Channel where articles are posted")
     @app_commands.describe(channel="The channel")
@@ -301,7 +300,7 @@ class SettingsCog(
         async with self.bot.db.read() as conn:
             total = await AuditStore(conn).count(interaction.guild_id, actor)
         pages = AuditPages(self.bot, interaction.guild_id, actor, language, total)
-        await interaction.response.send_message(embed=await pages.embed(), view=pages, ephemeral=True)
+        await reply(interaction, embed=await pages.embed(), view=pages, ephemeral=True)
 
     @commands.Cog.listener()
     async def on_tribune_audit(self, entry: AuditEntry) -> None:
@@ -316,8 +315,10 @@ class SettingsCog(
         if settings.log_channel_id is None:
             return
         try:
-            await self.bot.get_partial_messageable(settings.log_channel_id).send(
-                audit_line(entry, settings.language), allowed_mentions=NO_MENTIONS
+            await send(
+                self.bot.get_partial_messageable(settings.log_channel_id),
+                audit_line(entry, settings.language),
+                allowed_mentions=NO_MENTIONS,
             )
         except discord.HTTPException:
             log.warning("Could not post to the log channel %s of guild %s", settings.log_channel_id, entry.guild_id)

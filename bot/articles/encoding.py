@@ -1,9 +1,13 @@
-"""Byte decoding shared by the fetcher and file uploads: declared charset, then utf-8, then cp1252."""
+"""Byte decoding shared by the fetcher and file uploads: declared charset, then utf-8, then cp1252.
+
+The cp1252 fallback decodes any bytes at all, so decoded file text is also checked to *be* text.
+"""
 
 from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -67,3 +71,23 @@ def decode_bytes(body: bytes, declared: str | None = None) -> tuple[str, str]:
         return body.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         return body.decode("cp1252", errors="replace"), "cp1252"
+
+
+# Share of characters that may be neither printable nor ordinary whitespace; binary data far exceeds it.
+MAX_UNPRINTABLE_SHARE = 0.02
+_WHITESPACE = frozenset("\n\r\t\f\v")
+
+
+def is_mostly_text(text: str) -> bool:
+    """True when decoded `text` reads as text: few control characters and undecodable bytes (U+FFFD).
+
+    Zero-width and formatting characters (category Cf) count as printable: real articles carry them.
+    """
+    if not text:
+        return True
+    bad = sum(
+        1
+        for char in text
+        if char == "\ufffd" or (unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn") and char not in _WHITESPACE)
+    )
+    return bad <= MAX_UNPRINTABLE_SHARE * len(text)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from .encoding import decode_bytes
+from .encoding import decode_bytes, is_mostly_text
 from .errors import ExtractError
 from .language import detect_language
 from .normalize import strip_for_compare
@@ -258,12 +258,15 @@ def extract_markdown(markdown: str, *, url: str | None = None) -> Article:
 def extract_file(filename: str, data: bytes | str, *, url: str | None = None) -> Article:
     """Article from an uploaded ``.txt``, ``.md`` or ``.html`` file (bytes decoded like web pages).
 
-    Raises :class:`ExtractError` ``extract.unsupported_file`` for another extension.
+    Raises :class:`ExtractError` ``extract.unsupported_file`` for another extension, ``extract.not_text``
+    when the content is binary rather than text.
     """
     suffix = PurePath(filename).suffix.lower()
     if suffix not in TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES:
         raise ExtractError("extract.unsupported_file", {"name": PurePath(filename).name[:100]})
     text = data if isinstance(data, str) else decode_bytes(data)[0]
+    if not is_mostly_text(text):
+        raise ExtractError("extract.not_text", {"name": PurePath(filename).name[:100]})
     if suffix in HTML_SUFFIXES:
         return extract_html(text, url=url)
     if suffix in MARKDOWN_SUFFIXES:

@@ -20,6 +20,8 @@ import feedparser
 from .errors import FeedError
 
 _TAG = re.compile(r"<[^>]+>")
+# Bozo reasons that do not make a feed unreadable (a wrong charset label, a text/plain content type).
+_HARMLESS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 _BLOCK_TAG = re.compile(r"</?(?:p|div|br|li|ul|ol|h[1-6]|blockquote|tr)\b[^>]*>", re.IGNORECASE)
 
 
@@ -104,6 +106,11 @@ def parse_feed(document: str | bytes, *, base_url: str | None = None) -> Feed:
     version = parsed.get("version") or ""
     if not version and not parsed.entries:
         raise FeedError("feed.invalid")
+    problem = parsed.get("bozo_exception")
+    readable = any(raw.get("title") or raw.get("link") for raw in parsed.entries)
+    if not readable and problem is not None and not isinstance(problem, _HARMLESS):
+        # feedparser's loose parser reads broken XML as an empty feed (or blank items): say what is broken.
+        raise FeedError("feed.malformed", {"reason": str(problem)})
     channel = parsed.get("feed", {})
     return Feed(
         title=html_to_text(channel.get("title", "")) or None,

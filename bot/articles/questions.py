@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.text import shorten
+from bot.text import shorten, visible_text
 
 from .errors import PollInputError
 from .normalize import normalize_text, split_paragraphs, split_sentences
@@ -159,7 +159,7 @@ def validate_answers(answers: list[str]) -> list[str]:
     """
     cleaned = [re.sub(r"\s+", " ", answer).strip() for answer in answers]
     for position, answer in enumerate(cleaned, start=1):
-        if not answer:
+        if not visible_text(answer):  # zero-width or control characters only would show a blank button
             raise PollInputError("poll.answers.empty", {"position": position})
         if len(answer) > MAX_POLL_ANSWER_CHARS:
             raise PollInputError("poll.answers.too_long", {"answer": answer, "max": MAX_POLL_ANSWER_CHARS})
@@ -193,7 +193,7 @@ def parse_answers(text: str) -> list[str]:
 def validate_poll_question(text: str) -> str:
     """Check a poll question typed by someone (non-empty, ≤ 300 characters); returns it stripped."""
     question = re.sub(r"\s+", " ", text).strip()
-    if not question:
+    if not visible_text(question):  # zero-width or control characters only would post a blank title
         raise PollInputError("poll.question.empty")
     if len(question) > MAX_POLL_QUESTION_CHARS:
         raise PollInputError("poll.question.too_long", {"max": MAX_POLL_QUESTION_CHARS})

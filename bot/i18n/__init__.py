@@ -13,6 +13,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from bot.text import QUOTED_MAX, fit
+
 log = logging.getLogger(__name__)
 
 DEFAULT_LANGUAGE = "fr"
@@ -50,7 +52,7 @@ def tn(key: str, count: float, language: str = DEFAULT_LANGUAGE, /, **params: An
 
 
 def t(key: str, language: str = DEFAULT_LANGUAGE, /, **params: Any) -> str:
-    """The message `key` in `language`, with its placeholders filled from `params`.
+    """The message `key` in `language`, with its placeholders filled from `params` (text ones shortened).
 
     A key missing from a language falls back to French, then to the key itself, so a member never sees
     a crash because of a translation; the catalog test keeps that from happening in a release.
@@ -60,8 +62,11 @@ def t(key: str, language: str = DEFAULT_LANGUAGE, /, **params: Any) -> str:
     if template is None:
         log.error("Missing message key %r", key)
         return key
+    # Placeholders often quote what a member typed: bounded, so a 5,000-character answer cannot make the
+    # refusal itself too long for Discord.
+    bounded = {name: fit(value, QUOTED_MAX) if isinstance(value, str) else value for name, value in params.items()}
     try:
-        return template.format(**params)
+        return template.format(**bounded)
     except (KeyError, IndexError, ValueError):
         log.exception("Message %r in %s could not be filled with %s", key, lang, sorted(params))
         return template

@@ -19,6 +19,7 @@ from bot.delivery import marker, new_token, nonce
 from bot.edits import EditCoalescer, RetryLater
 from bot.errors import UserFacingError
 from bot.i18n import t
+from bot.outgoing import edit, edit_response, reply, send
 from bot.polls.durations import parse_poll_duration
 from bot.polls.export import results_csv
 from bot.polls.recorder import VoteRecorder, VoteRequest
@@ -82,7 +83,7 @@ class DeleteConfirmation(discord.ui.View):
     @discord.ui.button(style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         self.stop()
-        await interaction.response.edit_message(content=t("common.cancelled", member_language(interaction)), view=None)
+        await edit_response(interaction, content=t("common.cancelled", member_language(interaction)), view=None)
 
 
 class PollsCog(
@@ -152,7 +153,7 @@ class PollsCog(
         embeds, view = self.message_parts(snapshot)
         message = self.bot.get_partial_messageable(poll.channel_id or 0).get_partial_message(poll.message_id)
         try:
-            await message.edit(embeds=embeds, view=view, allowed_mentions=NO_MENTIONS)
+            await edit(message, embeds=embeds, view=view, allowed_mentions=NO_MENTIONS)
         except discord.NotFound as exc:
             if exc.code != DISCORD_UNKNOWN_MESSAGE:
                 raise
@@ -186,9 +187,7 @@ class PollsCog(
         language = member_language(interaction)
         if not outcome.accepted:
             assert outcome.refusal is not None
-            await interaction.response.send_message(
-                t(outcome.refusal, language, role=f"<@&{outcome.role_id}>"), ephemeral=True
-            )
+            await reply(interaction, t(outcome.refusal, language, role=f"<@&{outcome.role_id}>"), ephemeral=True)
             return
         if outcome.added is not None:
             text = t("vote.recorded", language, answer=outcome.added)
@@ -196,7 +195,7 @@ class PollsCog(
             text = t("vote.withdrawn", language, answer=", ".join(outcome.removed))
         if len(outcome.choices) > 1:
             text += "\n" + t("vote.current_choices", language, answers=", ".join(outcome.choices))
-        await interaction.response.send_message(text, ephemeral=True)
+        await reply(interaction, text, ephemeral=True)
         self.request_render(poll_id, outcome.channel_id)
 
     async def send_results(self, interaction: discord.Interaction, poll_id: int) -> None:
@@ -211,7 +210,7 @@ class PollsCog(
             title=shorten(snapshot.poll.question, 256), description=render_tally(snapshot.tally, language)
         )
         embed.set_image(url="attachment://resultats.png")
-        await interaction.followup.send(embed=embed, file=chart, ephemeral=True)
+        await reply(interaction, embed=embed, file=chart, ephemeral=True)
 
     # --- deadlines -------------------------------------------------------------------------------------
 
@@ -321,7 +320,8 @@ class PollsCog(
         embed = discord.Embed(description=render_tally(snapshot.tally, language))
         embed.set_image(url="attachment://resultats.png")
         embed.set_footer(text=marker(token, language))
-        return await thread.send(
+        return await send(
+            thread,
             text,
             embed=embed,
             file=results_chart(snapshot, language),
@@ -344,7 +344,7 @@ class PollsCog(
         assert snapshot is not None
         embeds, view = self.message_parts(snapshot)
         try:
-            message = await channel.send(embeds=embeds, view=view, allowed_mentions=NO_MENTIONS)
+            message = await send(channel, embeds=embeds, view=view, allowed_mentions=NO_MENTIONS)
         except BaseException:
             async with self.bot.db.transaction() as conn:
                 await PollStore(conn).forget(poll.id)
@@ -430,7 +430,7 @@ class PollsCog(
         )
         poll, message = await self.post_poll(target, new)
         await audit(interaction, "poll.create", f"poll:{poll.id}", question=text)
-        await interaction.followup.send(t("poll.created", language, link=message.jump_url), ephemeral=True)
+        await reply(interaction, t("poll.created", language, link=message.jump_url), ephemeral=True)
 
     @app_commands.command(name="results", description="See a poll's results with a chart")
     @app_commands.describe(poll="The poll")
@@ -452,7 +452,7 @@ class PollsCog(
         if not await self.close(target.id):
             raise UserFacingError("poll.already_closed", poll=poll)
         await audit(interaction, "poll.close", f"poll:{poll}")
-        await interaction.response.send_message(t("poll.closed_done", language, poll=poll), ephemeral=True)
+        await reply(interaction, t("poll.closed_done", language, poll=poll), ephemeral=True)
 
     @app_commands.command(name="reopen", description="Reopen a closed poll (moderators)")
     @app_commands.describe(
@@ -475,7 +475,7 @@ class PollsCog(
             )
         announce(interaction, entry)
         self.request_render(target)
-        await interaction.response.send_message(t("poll.reopened", language, poll=poll), ephemeral=True)
+        await reply(interaction, t("poll.reopened", language, poll=poll), ephemeral=True)
 
     @app_commands.command(name="delete", description="Delete a poll and its message (moderators)")
     @app_commands.describe(poll="The poll")
@@ -486,7 +486,8 @@ class PollsCog(
         """Delete a poll and its message (moderators)."""
         language = member_language(interaction)
         target = await self.poll_of_guild(interaction, poll)
-        await interaction.response.send_message(
+        await reply(
+            interaction,
             t("poll.delete_confirm", language, question=shorten(target.question, 200)),
             view=DeleteConfirmation(self, target, language),
             ephemeral=True,
@@ -503,7 +504,7 @@ class PollsCog(
                 pass
         self.recorder.forget_poll(poll.id)
         await audit(interaction, "poll.delete", f"poll:{poll.id}", question=poll.question)
-        await interaction.response.edit_message(content=t("poll.deleted", language, poll=poll.id), view=None)
+        await edit_response(interaction, content=t("poll.deleted", language, poll=poll.id), view=None)
 
     @app_commands.command(name="export", description="Export a poll's results as CSV (moderators)")
     @app_commands.describe(poll="The poll")
@@ -528,7 +529,8 @@ class PollsCog(
         }
         data = results_csv(target.question, snapshot.tally, votes, headers)
         await audit(interaction, "poll.export", f"poll:{poll}")
-        await interaction.response.send_message(
+        await reply(
+            interaction,
             t("poll.exported", language, poll=poll),
             file=discord.File(io.BytesIO(data), filename=f"sondage-{poll}.csv"),
             ephemeral=True,
@@ -549,7 +551,7 @@ class PollsCog(
         async with self.bot.db.read() as conn:
             polls = await PollStore(conn).list_for_guild(interaction.guild_id or 0, status.value if status else None)
         if not polls:
-            await interaction.response.send_message(t("poll.list_empty", language), ephemeral=True)
+            await reply(interaction, t("poll.list_empty", language), ephemeral=True)
             return
         lines = [
             t(
@@ -563,7 +565,7 @@ class PollsCog(
             for p in polls
         ]
         embed = discord.Embed(title=t("poll.list_title", language), description=shorten("\n".join(lines), 4096))
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await reply(interaction, embed=embed, ephemeral=True)
 
 
 def results_chart(snapshot: PollSnapshot, language: str) -> discord.File:

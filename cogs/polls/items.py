@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from cogs.common import reports_errors
+from cogs.common import component_id, reports_errors
 
 if TYPE_CHECKING:
     from cogs.polls.cog import PollsCog
@@ -38,7 +38,7 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"trib
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
     ) -> VoteButton:
-        return cls(int(match["poll"]), int(match["option"]), label=item.label or "?")
+        return cls(component_id(match["poll"]), int(match["option"]), label=item.label or "?")
 
     @reports_errors
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -60,7 +60,7 @@ class ResultsButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"t
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
     ) -> ResultsButton:
-        return cls(int(match["poll"]), label=item.label or "Résultats")
+        return cls(component_id(match["poll"]), label=item.label or "Résultats")
 
     @reports_errors
     async def callback(self, interaction: discord.Interaction) -> None:

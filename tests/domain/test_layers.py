@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # The Discord-facing entry points of the bot package; everything else in bot/ is plain Python.
-DISCORD_ADAPTERS = {"bot/client.py", "bot/__main__.py", "bot/commands_i18n.py"}
+DISCORD_ADAPTERS = {"bot/client.py", "bot/__main__.py", "bot/commands_i18n.py", "bot/outgoing.py"}
 SQL = re.compile(
     r"^\s*(SELECT\b.*\bFROM\b|INSERT\s+INTO\b|UPDATE\s+\w+\s+SET\b|DELETE\s+FROM\b|"
     r"(CREATE|DROP|ALTER)\s+(TABLE|INDEX|TRIGGER)\b)",
@@ -45,4 +45,25 @@ def test_cogs_hold_no_sql() -> None:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.match(node.value):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not offenders
+
+
+# discord.py's own send/edit methods: Tribune calls them only through bot/outgoing.py, which fits every
+# message to Discord's limits.
+DIRECT_SEND = re.compile(
+    r"\.(send_message|send_modal|edit_message|edit_original_response)\(|followup\.send\(|"
+    r"\b(channel|thread|message|destination|messageable|\))\.send\(|\bmessage\.edit\("
+)
+
+
+def test_every_message_goes_through_the_one_send_path() -> None:
+    offenders = []
+    for folder in ("bot", "cogs"):
+        for path in (ROOT / folder).rglob("*.py"):
+            relative = path.relative_to(ROOT).as_posix()
+            if relative in {"bot/outgoing.py"}:
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if DIRECT_SEND.search(line):
+                    offenders.append(f"{relative}:{number}: {line.strip()}")
     assert not offenders

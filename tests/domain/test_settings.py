@@ -48,3 +48,17 @@ def test_malformed_values_raise_a_settings_error_naming_the_variable(name: str, 
 
 def test_memory_database() -> None:
     assert Settings.from_env({"DATABASE_URL": "sqlite:///:memory:"}).database.file is None
+
+
+def test_fetch_timeout_and_size_cap_are_settings() -> None:
+    default = Settings.from_env({})
+    assert default.fetch_timeout == 15.0 and default.fetch_max_bytes == 5 * 1024 * 1024
+    tuned = Settings.from_env({"TRIBUNE_FETCH_TIMEOUT": "0,5", "TRIBUNE_FETCH_MAX_MB": "0.25"})
+    assert tuned.fetch_timeout == 0.5 and tuned.fetch_max_bytes == 256 * 1024
+
+
+@pytest.mark.parametrize("name", ["TRIBUNE_FETCH_TIMEOUT", "TRIBUNE_FETCH_MAX_MB"])
+@pytest.mark.parametrize("value", ["0", "-3", "beaucoup", "inf", "nan"])
+def test_a_fetch_limit_must_be_a_positive_number(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})
