@@ -14,6 +14,7 @@ from bot.commands_i18n import CatalogTranslator
 from bot.errors import UserFacingError
 from bot.i18n import language_of, t
 from bot.settings import Settings
+from bot.web.app import WebServer, web_server
 from db.database import Database
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,7 @@ class Tribune(commands.Bot):
         self.close_loop_seconds = close_loop_seconds
         self.edit_retry_seconds = edit_retry_seconds  # first back-off after Discord refused an edit
         self.digest_loop_seconds = digest_loop_seconds  # how often due digests are looked for
+        self.web: WebServer | None = None  # the public results service, when TRIBUNE_WEB_PORT is set
 
     def now(self) -> datetime:
         """The current time from the injected clock (tests drive it)."""
@@ -153,6 +155,10 @@ class Tribune(commands.Bot):
                 self.failed_extensions[name] = exc
                 log.exception("Failed to load extension %s", name)
         await self.install_translator()
+        if self.settings.web_port is not None:
+            # Same process, same store; its cache is no staler than the poll message's edit interval.
+            self.web = web_server(self.db, self.now, self.settings, min(1.0, self.tally_edit_interval))
+            await self.web.start()
 
     async def install_translator(self) -> None:
         """French localizations of command names and descriptions (a no-op until the catalog has them)."""
@@ -161,6 +167,8 @@ class Tribune(commands.Bot):
     async def close(self) -> None:
         """Unload the cogs (they stop their loops and flush their queues), then close the store."""
         await super().close()
+        if self.web is not None:
+            await self.web.stop()
         await self.db.close()
 
     async def on_ready(self) -> None:

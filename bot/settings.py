@@ -61,6 +61,10 @@ class Settings:
     llm_url: str | None = None
     llm_key: str | None = None
     llm_model: str | None = None
+    web_port: int | None = None  # the public results service runs only when a port is set
+    web_host: str = "127.0.0.1"
+    public_url: str | None = None  # how readers reach it (behind a reverse proxy: the proxy's URL)
+    web_behind_proxy: bool = False
 
     def __repr__(self) -> str:
         # The token and the secret must never reach a log line or a traceback.
@@ -89,6 +93,12 @@ class Settings:
             raise SettingsError(
                 f"TRIBUNE_DEV_GUILD « {dev_guild} » doit être l'identifiant numérique d'un serveur Discord"
             )
+        web_port = get("TRIBUNE_WEB_PORT")
+        if web_port is not None and not (web_port.isdigit() and int(web_port) <= 65535):
+            raise SettingsError(f"TRIBUNE_WEB_PORT « {web_port} » doit être un numéro de port (0 à 65535)")
+        public_url = get("TRIBUNE_PUBLIC_URL")
+        if public_url is not None and not public_url.startswith(("http://", "https://")):
+            raise SettingsError(f"TRIBUNE_PUBLIC_URL « {public_url} » doit commencer par https:// (ou http://)")
         allow = tuple(part.strip() for part in (get("TRIBUNE_FETCH_ALLOW") or "").split(",") if part.strip())
         return cls(
             discord_token=get("DISCORD_TOKEN"),
@@ -100,4 +110,8 @@ class Settings:
             llm_url=get("TRIBUNE_LLM_URL"),
             llm_key=get("TRIBUNE_LLM_KEY"),
             llm_model=get("TRIBUNE_LLM_MODEL"),
+            web_port=int(web_port) if web_port is not None else None,
+            web_host=get("TRIBUNE_WEB_HOST") or "127.0.0.1",
+            public_url=public_url.rstrip("/") if public_url else None,
+            web_behind_proxy=(get("TRIBUNE_WEB_BEHIND_PROXY") or "").lower() in ("1", "true", "yes", "on"),
         )
