@@ -101,6 +101,15 @@ class PublicStore:
             row = await cur.fetchone()
         return _link(row) if row else None
 
+    async def is_live(self, public_id: str, kind: str) -> bool:
+        """Whether the id is still published by a server that still publishes (one indexed lookup)."""
+        async with self.conn.execute(
+            "SELECT 1 FROM public_links l JOIN public_settings s ON s.guild_id = l.guild_id "
+            "WHERE l.public_id = ? AND l.kind = ? AND s.enabled = 1",
+            (public_id, kind),
+        ) as cur:
+            return await cur.fetchone() is not None
+
     async def published_polls_of_article(self, article_id: int) -> Sequence[PublicLink]:
         """Links of the article's published, not deleted polls, oldest poll first."""
         async with self.conn.execute(

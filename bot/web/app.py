@@ -79,7 +79,12 @@ class ResultsReader:
         hit = self._cache.get(key)
         now = time.monotonic()
         if hit is not None and now - hit[0] < self.cache_seconds:
-            return hit[1]
+            # Counts may be a moment old; a withdrawal may not: it answers 404 at once.
+            async with self.db.read() as conn:
+                if await PublicStore(conn).is_live(public_id, kind):
+                    return hit[1]
+            self._cache.pop(key, None)
+            return None
         found = await (self._poll(public_id) if kind == "poll" else self._article(public_id))
         if found is None:
             self._cache.pop(key, None)

@@ -201,7 +201,7 @@ def article_page(article: PublicArticle, language: str, timezone: str, *, refres
         if not article.opinions:
             parts.append(f"<p>{escape(t('web.no_opinions', language))}</p>")
         for opinion in article.opinions:
-            useful = tn("web.useful", opinion.useful, language, count=format_number(opinion.useful, language))
+            useful = tn("web.useful", opinion.useful, language, members=format_number(opinion.useful, language))
             parts.append(
                 f"<blockquote data-opinion><p>{escape(opinion.text)}</p>"
                 f'<p class="meta">{escape(useful)}</p></blockquote>'
