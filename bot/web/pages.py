@@ -133,8 +133,11 @@ def poll_section(poll: PublicPoll, language: str, timezone: str, heading: str = 
     parts = [f"<{heading}>{escape(poll.question)}</{heading}>"]
     status_key = "web.status_open" if poll.status == "open" else "web.status_closed"
     when = poll.deadline if poll.status == "open" else (poll.closed_at or poll.deadline)
-    parts.append(f'<p class="meta" data-status="{escape(poll.status)}">{escape(t(status_key, language))} · ')
-    parts.append(f'<time datetime="{iso(when)}">{escape(format_moment(when, language, timezone))}</time></p>')
+    moment = format_moment(when, language, timezone)
+    parts.append(
+        f'<p class="meta" data-status="{escape(poll.status)}"><time datetime="{iso(when)}">'
+        f"{escape(t(status_key, language, moment=moment))}</time></p>"
+    )
     tally = poll.tally
     if tally is None:
         parts.append(f"<p>{escape(t('web.results_hidden', language))}</p>")

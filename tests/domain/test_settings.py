@@ -48,3 +48,19 @@ def test_malformed_values_raise_a_settings_error_naming_the_variable(name: str, 
 
 def test_memory_database() -> None:
     assert Settings.from_env({"DATABASE_URL": "sqlite:///:memory:"}).database.file is None
+
+
+def test_web_service_settings() -> None:
+    assert Settings.from_env({}).web_port is None  # off by default
+    settings = Settings.from_env(
+        {
+            "TRIBUNE_WEB_PORT": "8080",
+            "TRIBUNE_PUBLIC_URL": "https://resultats.journal.example/",
+            "TRIBUNE_WEB_BEHIND_PROXY": "1",
+        }
+    )
+    assert settings.web_port == 8080 and settings.web_host == "127.0.0.1" and settings.web_behind_proxy
+    assert settings.public_url == "https://resultats.journal.example"
+    for name, value in (("TRIBUNE_WEB_PORT", "http"), ("TRIBUNE_WEB_PORT", "70000"), ("TRIBUNE_PUBLIC_URL", "site.fr")):
+        with pytest.raises(SettingsError, match=name):
+            Settings.from_env({name: value})
