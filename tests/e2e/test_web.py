@@ -47,7 +47,8 @@ async def test_members_vote_and_the_json_and_page_follow_within_the_edit_interva
         base = bot.web.base_url
         assert urls["JSON"].startswith(f"{base}/p/") and urls["JSON"].endswith(".json")
         public_id = urls["Page"].removeprefix(f"{base}/p/")
-        assert str(poll_id) not in public_id and str(message.id) not in reply
+        assert re.fullmatch(r"[A-Za-z0-9_-]{22}", public_id)  # 128 random bits, not the poll's number
+        assert str(message.id) not in reply and str(emulator.guild.id) not in reply
         assert f'<iframe src="{urls["Intégration"]}"' in reply and "```html" in reply
         again = await reply_of(emulator, "poll publish", poll=poll_id)
         assert urls["Page"] in again  # publishing twice keeps the same address
