@@ -52,7 +52,7 @@ class WebOptions:
     public_url: str | None = None  # how visitors reach the service (links, JSON); else the request's origin
     cache_seconds: float = 1.0  # a hot poll is read from the store at most this often
     refresh_seconds: int = 15  # open polls' pages reload themselves this often
-    rate_per_minute: float = 120.0  # per visitor IP, with a burst of the same size
+    rate_per_minute: float = 120.0  # per visitor IP, with a burst of the same size; 0: no limit
     behind_proxy: bool = False  # trust X-Forwarded-For from the reverse proxy
 
 
@@ -224,7 +224,7 @@ class ResultsApp:
 
     @web.middleware
     async def rate_limit(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        wait = self.limiter.allow(client_address(request, self.options.behind_proxy))
+        wait = self.options.rate_per_minute and self.limiter.allow(client_address(request, self.options.behind_proxy))
         if wait:
             return web.Response(
                 status=429, text="429 Too Many Requests\n", headers={"Retry-After": str(max(1, round(wait)))}
@@ -335,7 +335,10 @@ class WebServer:
 def web_server(db: Database, clock: Clock, settings: Settings, cache_seconds: float = 1.0) -> WebServer:
     """The service as configured by `TRIBUNE_WEB_*` and `TRIBUNE_PUBLIC_URL`."""
     options = WebOptions(
-        public_url=settings.public_url, cache_seconds=cache_seconds, behind_proxy=settings.web_behind_proxy
+        public_url=settings.public_url,
+        cache_seconds=cache_seconds,
+        rate_per_minute=settings.web_rate_per_minute,
+        behind_proxy=settings.web_behind_proxy,
     )
     app = ResultsApp(db, clock, options).build()
     return WebServer(app, settings.web_host, settings.web_port or 0, settings.public_url)

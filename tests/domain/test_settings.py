@@ -61,6 +61,15 @@ def test_web_service_settings() -> None:
     )
     assert settings.web_port == 8080 and settings.web_host == "127.0.0.1" and settings.web_behind_proxy
     assert settings.public_url == "https://resultats.journal.example"
-    for name, value in (("TRIBUNE_WEB_PORT", "http"), ("TRIBUNE_WEB_PORT", "70000"), ("TRIBUNE_PUBLIC_URL", "site.fr")):
+    assert (
+        settings.web_rate_per_minute == 120.0 and Settings.from_env({"TRIBUNE_WEB_RATE": "0"}).web_rate_per_minute == 0
+    )
+    for name, value in (
+        ("TRIBUNE_WEB_PORT", "http"),
+        ("TRIBUNE_WEB_PORT", "70000"),
+        ("TRIBUNE_PUBLIC_URL", "site.fr"),
+        ("TRIBUNE_WEB_RATE", "-1"),
+        ("TRIBUNE_WEB_RATE", "vite"),
+    ):
         with pytest.raises(SettingsError, match=name):
             Settings.from_env({name: value})
