@@ -3,10 +3,11 @@
 The real bot on the emulator takes a burst of 10,000 votes on one published poll (200 clicks in flight, as in
 the `tally` group) while a load client in its own process GETs the poll's `/p/{id}.json` in a loop over 4
 keep-alive connections. Two deployments: the web service in its own process (`python -m bot web` on the same
-SQLite file), and in the bot's process (`TRIBUNE_WEB_PORT`), where it shares the event loop with the bot and
-the emulator. Measured by the client (CLOCK_MONOTONIC, shared by the processes): requests/s and latency of the
-responses sent during the burst, non-200 answers, and the delay from the last vote's acknowledgement to the
-first response showing all 10,000 voters.
+SQLite file), and in the bot's process (`TRIBUNE_WEB_PORT`: its own thread, event loop and store connections,
+but the same interpreter, so the same GIL as the bot and, here, the emulator). Measured by the client
+(CLOCK_MONOTONIC, shared by the processes): requests/s and latency of the responses sent during the burst,
+non-200 answers, and the delay from the last vote's acknowledgement to the first response showing all 10,000
+voters.
 """
 
 from __future__ import annotations
@@ -181,6 +182,12 @@ async def measure() -> GroupResult:
         "click of the burst count for requests/s and percentiles.",
         "The service reads a hot poll from the store at most once per second (its cache), checking on every "
         "request that the poll is still published; the bot's own service caches for min(1 s, edit interval).",
+        "In the bot's process the service has its own thread and event loop but shares the GIL with the bot and, "
+        "in this harness, with the emulator that plays Discord; both saturate the CPU during the burst, which is "
+        "what its p99 measures. Apart, three processes (bot with emulator, web service, load client) share the "
+        "2 cores, hence the slower burst. Deployments that expect heavy traffic should run the service apart.",
+        "`last ack → JSON` can be negative: a vote is committed before its click is acknowledged, so the JSON "
+        "may show it before the emulator records the acknowledgement.",
     ]
     return GroupResult(NAME, figures, notes)
 

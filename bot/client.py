@@ -14,7 +14,7 @@ from bot.commands_i18n import CatalogTranslator
 from bot.errors import UserFacingError
 from bot.i18n import language_of, t
 from bot.settings import Settings
-from bot.web.app import WebServer, web_server
+from bot.web.app import ThreadedWebServer, WebServer, web_beside_the_bot
 from db.database import Database
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,9 @@ class Tribune(commands.Bot):
         self.close_loop_seconds = close_loop_seconds
         self.edit_retry_seconds = edit_retry_seconds  # first back-off after Discord refused an edit
         self.digest_loop_seconds = digest_loop_seconds  # how often due digests are looked for
-        self.web: WebServer | None = None  # the public results service, when TRIBUNE_WEB_PORT is set
+        self.web: WebServer | ThreadedWebServer | None = (
+            None  # the public results service, when TRIBUNE_WEB_PORT is set
+        )
 
     def now(self) -> datetime:
         """The current time from the injected clock (tests drive it)."""
@@ -157,7 +159,7 @@ class Tribune(commands.Bot):
         await self.install_translator()
         if self.settings.web_port is not None:
             # Same process, same store; its cache is no staler than the poll message's edit interval.
-            self.web = web_server(self.db, self.now, self.settings, min(1.0, self.tally_edit_interval))
+            self.web = web_beside_the_bot(self.db, self.now, self.settings, min(1.0, self.tally_edit_interval))
             await self.web.start()
 
     async def install_translator(self) -> None:

@@ -6,9 +6,12 @@ headers on every response, a per-IP rate limit, JSON with CORS for each server's
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import hashlib
 import json
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,7 +21,7 @@ from aiohttp import web
 
 from bot.polls.tally import compute_tally
 from bot.polls.visibility import visible_tally
-from bot.settings import Settings
+from bot.settings import DatabaseLocation, Settings
 from bot.web.links import PUBLIC_ID_PATTERN, poll_urls
 from bot.web.pages import (
     STYLE_HASH,
@@ -332,13 +335,99 @@ class WebServer:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
-def web_server(db: Database, clock: Clock, settings: Settings, cache_seconds: float = 1.0) -> WebServer:
-    """The service as configured by `TRIBUNE_WEB_*` and `TRIBUNE_PUBLIC_URL`."""
-    options = WebOptions(
+class ThreadedWebServer:
+    """The service on a thread with its own event loop and its own connections to the same store.
+
+    In the bot's process a burst of votes keeps the bot's loop busy; pages and JSON must not queue behind it.
+    Reads go through the thread's own SQLite reader (WAL snapshots), so they never wait for the bot either.
+    """
+
+    def __init__(
+        self,
+        location: DatabaseLocation,
+        build: Callable[[Database], web.Application],
+        host: str,
+        port: int,
+        public_url: str | None = None,
+    ) -> None:
+        self.location, self.build = location, build
+        self.host, self.port, self.public_url = host, port, public_url
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+
+    async def start(self) -> None:
+        ready: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self._thread = threading.Thread(target=self._run, args=(ready,), name="tribune-web", daemon=True)
+        self._thread.start()
+        await asyncio.wrap_future(ready)  # a port in use or an unreadable store is raised here
+
+    def _run(self, ready: concurrent.futures.Future[None]) -> None:
+        self._loop = asyncio.new_event_loop()
+        try:
+            self._loop.run_until_complete(self._serve(ready))
+        finally:
+            self._loop.close()
+
+    async def _serve(self, ready: concurrent.futures.Future[None]) -> None:
+        self._stop = asyncio.Event()
+        db = Database(self.location)
+        try:
+            await db.connect()
+            server = WebServer(self.build(db), self.host, self.port, self.public_url)
+            await server.start()
+        except BaseException as exc:
+            await db.close()
+            ready.set_exception(exc)
+            return
+        self.port = server.port
+        ready.set_result(None)
+        try:
+            await self._stop.wait()
+        finally:
+            await server.stop()
+            await db.close()
+
+    async def stop(self) -> None:
+        if self._thread is None:
+            return
+        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._stop.set)
+        await asyncio.to_thread(self._thread.join)
+        self._thread = None
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+def web_options(settings: Settings, cache_seconds: float = 1.0) -> WebOptions:
+    return WebOptions(
         public_url=settings.public_url,
         cache_seconds=cache_seconds,
         rate_per_minute=settings.web_rate_per_minute,
         behind_proxy=settings.web_behind_proxy,
     )
-    app = ResultsApp(db, clock, options).build()
+
+
+def web_server(db: Database, clock: Clock, settings: Settings, cache_seconds: float = 1.0) -> WebServer:
+    """The service as configured by `TRIBUNE_WEB_*` and `TRIBUNE_PUBLIC_URL`, on the caller's event loop."""
+    app = ResultsApp(db, clock, web_options(settings, cache_seconds)).build()
     return WebServer(app, settings.web_host, settings.web_port or 0, settings.public_url)
+
+
+def web_beside_the_bot(
+    db: Database, clock: Clock, settings: Settings, cache_seconds: float = 1.0
+) -> WebServer | ThreadedWebServer:
+    """The service the bot starts: on its own thread over the same file (an in-memory store cannot be
+    shared between connections of two loops, so it stays on the bot's loop then)."""
+    if db.location.file is None:
+        return web_server(db, clock, settings, cache_seconds)
+    options = web_options(settings, cache_seconds)
+    return ThreadedWebServer(
+        db.location,
+        lambda own: ResultsApp(own, clock, options).build(),
+        settings.web_host,
+        settings.web_port or 0,
+        settings.public_url,
+    )

@@ -81,7 +81,12 @@ async def test_members_vote_and_the_json_and_page_follow_within_the_edit_interva
         async with bot.db.read() as conn:
             actions = [e.action for e in await AuditStore(conn).latest(emulator.guild.id, None, limit=10, offset=0)]
         assert {"poll.publish", "poll.unpublish", "settings.publish_results"} <= set(actions)
-    assert bot.web is None or bot.web._runner is None  # the service stopped with the bot
+    async with aiohttp.ClientSession() as http:  # the service stopped with the bot
+        try:
+            async with http.get(urls["Page"]) as after:
+                raise AssertionError(f"still serving: {after.status}")
+        except aiohttp.ClientConnectionError:
+            pass
 
 
 async def test_switching_publishing_off_hides_every_published_poll(emulator: DiscordEmulator, run_tribune) -> None:  # type: ignore[no-untyped-def]
