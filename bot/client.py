@@ -159,8 +159,14 @@ class Tribune(commands.Bot):
         await self.install_translator()
         if self.settings.web_port is not None:
             # Same process, same store; its cache is no staler than the poll message's edit interval.
-            self.web = web_beside_the_bot(self.db, self.now, self.settings, min(1.0, self.tally_edit_interval))
-            await self.web.start()
+            web = web_beside_the_bot(self.db, self.now, self.settings, min(1.0, self.tally_edit_interval))
+            try:
+                await web.start()
+            except OSError:
+                # Like a broken extension: the bot keeps serving Discord; the operator sees why in the log.
+                log.exception("The public results service could not listen on %s:%s", web.host, web.port)
+            else:
+                self.web = web
 
     async def install_translator(self) -> None:
         """French localizations of command names and descriptions (a no-op until the catalog has them)."""

@@ -107,3 +107,20 @@ async def test_without_a_port_there_is_no_web_service(emulator: DiscordEmulator,
     assert tribune.web is None
     invalid = await reply_of(emulator, "settings publish-results", state="on", origins="javascript:alert(1)")
     assert "invalide" in invalid
+
+
+async def test_a_busy_port_leaves_the_bot_running_without_the_web_service(
+    emulator: DiscordEmulator, run_tribune, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        async with run_tribune(env={"TRIBUNE_WEB_PORT": str(port)}) as bot:
+            assert bot.web is None
+            assert "could not listen on 127.0.0.1:" in caplog.text
+            message = await create_poll(emulator, question="Le bot tourne-t-il quand même ?")
+            vote = await emulator.click(emulator.members["alice"], message, "Oui")
+            assert (await vote.wait_reply()).content.startswith("Vote enregistré : Oui")

@@ -217,6 +217,8 @@ async def test_rate_limit_per_visitor(db: Database, serve) -> None:  # type: ign
     assert statuses[:5] == [200] * 5 and statuses[5:] == [429, 429]
     refused = await served.get(f"/p/{seeded.public_id}.json")
     assert int(refused.headers["Retry-After"]) >= 1
+    unlimited = await serve(rate_per_minute=0)  # TRIBUNE_WEB_RATE=0
+    assert {(await unlimited.get(f"/p/{seeded.public_id}.json")).status for _ in range(150)} == {200}
 
 
 async def test_behind_a_proxy_each_visitor_has_its_own_budget(db: Database, serve) -> None:  # type: ignore[no-untyped-def]
