@@ -128,3 +128,15 @@ def test_every_poll_shows_its_counts_today() -> None:
     tally = public_poll().tally
     assert tally is not None
     assert visible_tally(tally, status="open", closes_at=NOW, now=NOW) is tally
+
+
+def test_the_web_package_keeps_the_layers() -> None:
+    from tests.domain.test_layers import ROOT, imported_modules
+
+    for pure in ("bot/web/pages.py", "bot/web/links.py", "bot/polls/visibility.py"):
+        names = imported_modules(ROOT / pure)
+        assert not {n for n in names if n.split(".")[0] in ("aiohttp", "db", "discord", "cogs")}, pure
+    store = imported_modules(ROOT / "db/public.py")
+    assert not {n for n in store if n.split(".")[0] in ("bot", "cogs", "discord", "aiohttp")}
+    app = imported_modules(ROOT / "bot/web/app.py")
+    assert not {n for n in app if n.split(".")[0] in ("discord", "cogs")}  # the service runs without Discord

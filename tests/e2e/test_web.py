@@ -124,3 +124,37 @@ async def test_a_busy_port_leaves_the_bot_running_without_the_web_service(
             message = await create_poll(emulator, question="Le bot tourne-t-il quand même ?")
             vote = await emulator.click(emulator.members["alice"], message, "Oui")
             assert (await vote.wait_reply()).content.startswith("Vote enregistré : Oui")
+
+
+async def test_article_page_follows_moderation_of_its_opinions(emulator: DiscordEmulator, run_tribune) -> None:  # type: ignore[no-untyped-def]
+    from db.opinions import OpinionStore
+    from tests.e2e.test_opinions import give_opinion, posted_article
+
+    async with run_tribune(env=WEB_ENV) as bot, aiohttp.ClientSession() as http:
+        post = await posted_article(emulator)
+        poll_id = await poll_id_of(bot, post.id)
+        await give_opinion(emulator, post, "alice", "Une annonce crédible, les chiffres se tiennent.")
+        await give_opinion(emulator, post, "bob", "Trop tôt pour juger, attendons les essais.")
+        await reply_of(emulator, "settings publish-results", state="on", opinions=True)
+        reply = await reply_of(emulator, "poll publish", poll=poll_id)
+        article_url = re.search(r"^Page de l'article : (\S+)$", reply, re.MULTILINE).group(1)  # type: ignore[union-attr]
+
+        async def page() -> str:
+            async with http.get(article_url) as response:
+                assert response.status == 200
+                return await response.text()
+
+        html = await page()
+        assert "Amazon prépare Trainium 2" in html and "Pensez-vous que cette annonce" in html
+        assert "les chiffres se tiennent" in html and "attendons les essais" in html
+        for member in ("alice", "bob"):
+            assert str(emulator.members[member].id) not in html and emulator.members[member].name not in html
+
+        async with bot.db.read() as conn:
+            [hidden] = await OpinionStore(conn).of_member_in_guild(emulator.guild.id, emulator.members["bob"].id)
+        await reply_of(emulator, "opinion hide", opinion=hidden.id, reason="Hors sujet")
+        started = asyncio.get_running_loop().time()
+        while "attendons les essais" in await page():
+            assert asyncio.get_running_loop().time() - started < 2, "a hidden opinion stayed on the web"
+            await asyncio.sleep(0.05)
+        assert "les chiffres se tiennent" in await page() and "Hors sujet" not in await page()
