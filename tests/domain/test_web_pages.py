@@ -140,3 +140,14 @@ def test_the_web_package_keeps_the_layers() -> None:
     assert not {n for n in store if n.split(".")[0] in ("bot", "cogs", "discord", "aiohttp")}
     app = imported_modules(ROOT / "bot/web/app.py")
     assert not {n for n in app if n.split(".")[0] in ("discord", "cogs")}  # the service runs without Discord
+
+
+def test_hidden_results_show_no_count_anywhere() -> None:
+    from dataclasses import replace
+
+    hidden = replace(public_poll(yes=7, no=5), tally=None)  # what a visibility rule hiding counts yields
+    document = poll_json(hidden)
+    assert document["results_visible"] is False
+    assert document["answers"] is None and document["voters"] is None and document["score"] is None
+    page = poll_page(hidden, "en", "UTC", refresh_seconds=None)
+    assert "not visible yet" in page and "<svg" not in page and "data-count" not in page

@@ -107,6 +107,10 @@ async def test_without_a_port_there_is_no_web_service(emulator: DiscordEmulator,
     assert tribune.web is None
     invalid = await reply_of(emulator, "settings publish-results", state="on", origins="javascript:alert(1)")
     assert "invalide" in invalid
+    await reply_of(emulator, "settings publish-results", state="on")
+    message = await create_poll(emulator, question="Publié sans service web ?")
+    reply = await reply_of(emulator, "poll publish", poll=await poll_id_of(tribune, message.id))
+    assert "TRIBUNE_PUBLIC_URL" in reply  # the links cannot be complete: the moderator is told what to set
 
 
 async def test_a_busy_port_leaves_the_bot_running_without_the_web_service(
