@@ -341,6 +341,8 @@ class SettingsCog(
                 origins=" ".join(updated.embed_origins),
             )
         announce(interaction, entry)
+        if self.bot.web is not None:
+            self.bot.web.invalidate()  # its cache must not outlive a decision to stop publishing
 
         def onoff(value: bool) -> str:
             return t("settings.on" if value else "settings.off", language)

@@ -57,6 +57,9 @@ class WebOptions:
     refresh_seconds: int = 15  # open polls' pages reload themselves this often
     rate_per_minute: float = 120.0  # per visitor IP, with a burst of the same size; 0: no limit
     behind_proxy: bool = False  # trust X-Forwarded-For from the reverse proxy
+    # Apart from the bot nobody tells the service about a withdrawal, so every cache hit re-checks that the
+    # item is still published. Beside the bot, the bot calls `invalidate()` instead and hits cost nothing.
+    recheck_cached: bool = True
 
 
 @dataclass(frozen=True)
@@ -73,28 +76,38 @@ class Published:
 class ResultsReader:
     """Builds public view models from the store, caching each item for a short while."""
 
-    def __init__(self, db: Database, clock: Clock, cache_seconds: float) -> None:
-        self.db, self.clock, self.cache_seconds = db, clock, cache_seconds
+    def __init__(self, db: Database, clock: Clock, cache_seconds: float, recheck_cached: bool = True) -> None:
+        self.db, self.clock, self.cache_seconds, self.recheck_cached = db, clock, cache_seconds, recheck_cached
         self._cache: dict[tuple[str, str], tuple[float, Published]] = {}
+        self._generation = 0
+
+    def invalidate(self) -> None:
+        """Forget every cached item (something was published, withdrawn or switched off). Thread-safe."""
+        self._generation += 1  # a read that started before this call must not refill the cache
+        self._cache.clear()
 
     async def get(self, kind: str, public_id: str) -> Published | None:
         key = (kind, public_id)
         hit = self._cache.get(key)
         now = time.monotonic()
         if hit is not None and now - hit[0] < self.cache_seconds:
+            if not self.recheck_cached:
+                return hit[1]
             # Counts may be a moment old; a withdrawal may not: it answers 404 at once.
             async with self.db.read() as conn:
                 if await PublicStore(conn).is_live(public_id, kind):
                     return hit[1]
             self._cache.pop(key, None)
             return None
+        generation = self._generation
         found = await (self._poll(public_id) if kind == "poll" else self._article(public_id))
         if found is None:
             self._cache.pop(key, None)
             return None
         if len(self._cache) >= CACHE_LIMIT:
             self._cache.clear()
-        self._cache[key] = (now, found)
+        if generation == self._generation:
+            self._cache[key] = (now, found)
         return found
 
     async def _public_poll(self, store: PollStore, public: PublicStore, poll: Poll, public_id: str) -> PublicPoll:
@@ -210,7 +223,7 @@ class ResultsApp:
 
     def __init__(self, db: Database, clock: Clock, options: WebOptions | None = None) -> None:
         self.options = options or WebOptions()
-        self.reader = ResultsReader(db, clock, self.options.cache_seconds)
+        self.reader = ResultsReader(db, clock, self.options.cache_seconds, self.options.recheck_cached)
         self.limiter = RateLimiter(self.options.rate_per_minute)
 
     def build(self) -> web.Application:
@@ -312,9 +325,14 @@ class ResultsApp:
 class WebServer:
     """The application bound to a host and port, started and stopped with whoever owns the store."""
 
-    def __init__(self, app: web.Application, host: str, port: int, public_url: str | None = None) -> None:
-        self.app, self.host, self.port, self.public_url = app, host, port, public_url
+    def __init__(self, results: ResultsApp, host: str, port: int, public_url: str | None = None) -> None:
+        self.results, self.app = results, results.build()
+        self.host, self.port, self.public_url = host, port, public_url
         self._runner: web.AppRunner | None = None
+
+    def invalidate(self) -> None:
+        """Publishing changed: the next request reads the store again."""
+        self.results.reader.invalidate()
 
     async def start(self) -> None:
         self._runner = web.AppRunner(self.app, access_log=None)
@@ -345,7 +363,7 @@ class ThreadedWebServer:
     def __init__(
         self,
         location: DatabaseLocation,
-        build: Callable[[Database], web.Application],
+        build: Callable[[Database], ResultsApp],
         host: str,
         port: int,
         public_url: str | None = None,
@@ -355,6 +373,12 @@ class ThreadedWebServer:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
+        self._server: WebServer | None = None
+
+    def invalidate(self) -> None:
+        """Publishing changed: the next request reads the store again (called from the bot's thread)."""
+        if self._server is not None:
+            self._server.invalidate()
 
     async def start(self) -> None:
         ready: concurrent.futures.Future[None] = concurrent.futures.Future()
@@ -380,7 +404,7 @@ class ThreadedWebServer:
             await db.close()
             ready.set_exception(exc)
             return
-        self.port = server.port
+        self.port, self._server = server.port, server
         ready.set_result(None)
         try:
             await self._stop.wait()
@@ -401,19 +425,22 @@ class ThreadedWebServer:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
-def web_options(settings: Settings, cache_seconds: float = 1.0) -> WebOptions:
+def web_options(settings: Settings, cache_seconds: float = 1.0, recheck_cached: bool = True) -> WebOptions:
     return WebOptions(
         public_url=settings.public_url,
         cache_seconds=cache_seconds,
         rate_per_minute=settings.web_rate_per_minute,
         behind_proxy=settings.web_behind_proxy,
+        recheck_cached=recheck_cached,
     )
 
 
-def web_server(db: Database, clock: Clock, settings: Settings, cache_seconds: float = 1.0) -> WebServer:
+def web_server(
+    db: Database, clock: Clock, settings: Settings, cache_seconds: float = 1.0, recheck_cached: bool = True
+) -> WebServer:
     """The service as configured by `TRIBUNE_WEB_*` and `TRIBUNE_PUBLIC_URL`, on the caller's event loop."""
-    app = ResultsApp(db, clock, web_options(settings, cache_seconds)).build()
-    return WebServer(app, settings.web_host, settings.web_port or 0, settings.public_url)
+    results = ResultsApp(db, clock, web_options(settings, cache_seconds, recheck_cached))
+    return WebServer(results, settings.web_host, settings.web_port or 0, settings.public_url)
 
 
 def web_beside_the_bot(
@@ -422,11 +449,11 @@ def web_beside_the_bot(
     """The service the bot starts: on its own thread over the same file (an in-memory store cannot be
     shared between connections of two loops, so it stays on the bot's loop then)."""
     if db.location.file is None:
-        return web_server(db, clock, settings, cache_seconds)
-    options = web_options(settings, cache_seconds)
+        return web_server(db, clock, settings, cache_seconds, recheck_cached=False)
+    options = web_options(settings, cache_seconds, recheck_cached=False)
     return ThreadedWebServer(
         db.location,
-        lambda own: ResultsApp(own, clock, options).build(),
+        lambda own: ResultsApp(own, clock, options),
         settings.web_host,
         settings.web_port or 0,
         settings.public_url,

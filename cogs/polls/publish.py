@@ -25,6 +25,12 @@ def public_base(bot: Tribune) -> str | None:
     return bot.web.base_url if bot.web is not None else None
 
 
+def forget_cached(bot: Tribune) -> None:
+    """The bot's own web service trusts its cache; tell it whenever what is published changes."""
+    if bot.web is not None:
+        bot.web.invalidate()
+
+
 async def publish_poll(interaction: discord.Interaction, bot: Tribune, poll: Poll) -> str:
     """Publish the poll and its article; the reply lists the URLs and a ready-to-paste iframe."""
     language = member_language(interaction)
@@ -39,6 +45,7 @@ async def publish_poll(interaction: discord.Interaction, bot: Tribune, poll: Pol
             article = await store.publish("article", poll.article_id, poll.guild_id, new_public_id(), now)
         entry = await record_audit(conn, interaction, "poll.publish", f"poll:{poll.id}")
     announce(interaction, entry)
+    forget_cached(bot)
     base = public_base(bot)
     urls = poll_urls(base or "", link.public_id)
     text = t(
@@ -64,4 +71,5 @@ async def unpublish_poll(interaction: discord.Interaction, bot: Tribune, poll: P
             raise UserFacingError("web.not_published", poll=poll.id)
         entry = await record_audit(conn, interaction, "poll.unpublish", f"poll:{poll.id}")
     announce(interaction, entry)
+    forget_cached(bot)
     return t("web.unpublished", member_language(interaction), poll=poll.id)

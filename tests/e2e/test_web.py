@@ -65,7 +65,8 @@ async def test_members_vote_and_the_json_and_page_follow_within_the_edit_interva
             return [a["count"] for a in found["answers"]]  # type: ignore[index, union-attr]
 
         while await counts() != [2, 0, 0, 1, 0]:
-            assert asyncio.get_running_loop().time() - started < bot.tally_edit_interval + 0.5
+            # The service caches for one edit interval; allow one more for a loaded machine.
+            assert asyncio.get_running_loop().time() - started < 2 * bot.tally_edit_interval + 0.5
             await asyncio.sleep(0.05)
         async with http.get(urls["Page"]) as page:
             html = await page.text()

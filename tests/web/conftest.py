@@ -120,7 +120,7 @@ async def serve(db: Database, web_clock: Callable[[], datetime]) -> AsyncIterato
     async def start(**options: object) -> Served:
         options.setdefault("cache_seconds", 0.0)
         results = ResultsApp(db, web_clock, WebOptions(**options))  # type: ignore[arg-type]
-        server = WebServer(results.build(), "127.0.0.1", 0)
+        server = WebServer(results, "127.0.0.1", 0)
         await server.start()
         session = aiohttp.ClientSession()
         started.append((server, session))

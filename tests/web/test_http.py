@@ -234,14 +234,26 @@ async def test_behind_a_proxy_each_visitor_has_its_own_budget(db: Database, serv
 async def test_a_hot_poll_is_read_from_the_store_once_per_cache_interval(db: Database, serve) -> None:  # type: ignore[no-untyped-def]
     await enable(db)
     seeded = await seed_poll(db, {0: 1})
-    served = await serve(cache_seconds=0.3)
+    served = await serve(cache_seconds=1.0)
     path = f"/p/{seeded.public_id}.json"
     assert json.loads(await (await served.get(path)).text())["voters"] == 1
     async with db.transaction() as conn:
         await PollStore(conn).add_vote(seeded.poll_id, "voter-late", 1, NOW + timedelta(minutes=50))
     assert json.loads(await (await served.get(path)).text())["voters"] == 1  # cached
-    await asyncio.sleep(0.35)
+    await asyncio.sleep(1.05)
     assert json.loads(await (await served.get(path)).text())["voters"] == 2
     async with db.transaction() as conn:
         await PublicStore(conn).unpublish("poll", seeded.poll_id)
     assert (await served.get(path)).status == 404  # a withdrawal does not wait for the cache
+
+
+async def test_beside_the_bot_the_cache_is_trusted_until_the_bot_invalidates_it(db: Database, serve) -> None:  # type: ignore[no-untyped-def]
+    await enable(db)
+    seeded = await seed_poll(db, {0: 1})
+    served = await serve(cache_seconds=30.0, recheck_cached=False)
+    path = f"/p/{seeded.public_id}.json"
+    assert (await served.get(path)).status == 200
+    async with db.transaction() as conn:
+        await PublicStore(conn).unpublish("poll", seeded.poll_id)
+    served.app.reader.invalidate()  # what /poll publish state:off does through bot.web
+    assert (await served.get(path)).status == 404
