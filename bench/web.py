@@ -180,12 +180,13 @@ async def measure() -> GroupResult:
         "(TRIBUNE_WEB_RATE=0) since every request comes from one address.",
         "Latency is the client's: request sent → body read. Only responses sent between the first and the last "
         "click of the burst count for requests/s and percentiles.",
-        "The service reads a hot poll from the store at most once per second (its cache), checking on every "
-        "request that the poll is still published; the bot's own service caches for min(1 s, edit interval).",
+        "The service reads a hot poll from the store at most once per second (its cache); apart it re-checks "
+        "on every request that the poll is still published (one indexed lookup), beside the bot it trusts "
+        "its cache (min(1 s, edit interval)) and the bot invalidates it when publishing changes.",
         "In the bot's process the service has its own thread and event loop but shares the GIL with the bot and, "
         "in this harness, with the emulator that plays Discord; both saturate the CPU during the burst, which is "
         "what its p99 measures. Apart, three processes (bot with emulator, web service, load client) share the "
-        "2 cores, hence the slower burst. Deployments that expect heavy traffic should run the service apart.",
+        "2 cores. Deployments that expect heavy traffic should run the service apart.",
         "`last ack → JSON` can be negative: a vote is committed before its click is acknowledged, so the JSON "
         "may show it before the emulator records the acknowledgement.",
     ]
