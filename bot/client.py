@@ -136,9 +136,8 @@ class Tribune(commands.Bot):
         self.close_loop_seconds = close_loop_seconds
         self.edit_retry_seconds = edit_retry_seconds  # first back-off after Discord refused an edit
         self.digest_loop_seconds = digest_loop_seconds  # how often due digests are looked for
-        self.web: WebServer | ThreadedWebServer | None = (
-            None  # the public results service, when TRIBUNE_WEB_PORT is set
-        )
+        # The public results service, when TRIBUNE_WEB_PORT is set (started at the end of setup_hook).
+        self.web: WebServer | ThreadedWebServer | None = None
 
     def now(self) -> datetime:
         """The current time from the injected clock (tests drive it)."""
