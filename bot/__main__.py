@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run|sync|migrate]`.
+"""Command line: `python -m bot [run|sync|migrate|web]`.
 
 Start-up lives here and only here: load `.env`, set up logging, read settings, open the store, run.
 """
@@ -14,10 +14,11 @@ from collections.abc import Awaitable, Callable, Sequence
 import discord
 from dotenv import find_dotenv, load_dotenv
 
-from bot.client import Tribune
+from bot.client import Tribune, utc_now
 from bot.i18n import t
 from bot.secret import load_or_create_secret
 from bot.settings import Settings, SettingsError
+from bot.web.app import web_server
 from db.database import Database, DatabaseError
 
 log = logging.getLogger("bot")
@@ -54,13 +55,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="python -m bot",
         description="Tribune: turns news articles into community debate on Discord.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{run,sync,migrate}")
+    sub = parser.add_subparsers(dest="command", metavar="{run,sync,migrate,web}")
     sub.add_parser("run", help="start the bot (the default)")
     sync = sub.add_parser("sync", help="publish the slash commands to Discord, then exit")
     sync.add_argument(
         "--guild", nargs="?", const="dev", metavar="ID", help="sync to one server (default: TRIBUNE_DEV_GUILD)"
     )
     sub.add_parser("migrate", help="apply pending database migrations and print the schema version")
+    sub.add_parser("web", help="serve the public results alone (no Discord), on TRIBUNE_WEB_PORT")
     args = parser.parse_args(argv)
     args.command = args.command or "run"
     return args
@@ -79,6 +81,27 @@ async def migrate(settings: Settings) -> int:
     except DatabaseError as exc:
         return fail(t("cli.database_invalid", error=exc))
     print(t("cli.migrated", version=version, path=settings.database.path))
+    return EXIT_OK
+
+
+async def serve_web(settings: Settings, stop: asyncio.Event | None = None) -> int:
+    """The public results service on its own, against the same store (the bot may run elsewhere)."""
+    if settings.web_port is None:
+        return fail(t("cli.web_port_missing"))
+    try:
+        async with Database(settings.database) as db:
+            await db.migrate()
+            server = web_server(db, utc_now, settings)
+            await server.start()
+            print(t("cli.web_serving", url=server.base_url), flush=True)
+            try:
+                await (stop or asyncio.Event()).wait()
+            finally:
+                await server.stop()
+    except DatabaseError as exc:
+        return fail(t("cli.database_invalid", error=exc))
+    except OSError as exc:
+        return fail(t("cli.web_failed", error=exc))
     return EXIT_OK
 
 
@@ -156,6 +179,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(settings)
     if args.command == "migrate":
         return asyncio.run(migrate(settings))
+    if args.command == "web":
+        try:
+            return asyncio.run(serve_web(settings))
+        except KeyboardInterrupt:
+            return EXIT_OK
     if args.command == "sync":
         return asyncio.run(sync(settings, args.guild))
     try:

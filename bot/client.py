@@ -15,6 +15,7 @@ from bot.errors import UserFacingError
 from bot.i18n import language_of, t
 from bot.outgoing import reply
 from bot.settings import Settings
+from bot.web.app import ThreadedWebServer, WebServer, web_beside_the_bot
 from db.database import Database
 
 log = logging.getLogger(__name__)
@@ -133,6 +134,8 @@ class Tribune(commands.Bot):
         self.close_loop_seconds = close_loop_seconds
         self.edit_retry_seconds = edit_retry_seconds  # first back-off after Discord refused an edit
         self.digest_loop_seconds = digest_loop_seconds  # how often due digests are looked for
+        # The public results service, when TRIBUNE_WEB_PORT is set (started at the end of setup_hook).
+        self.web: WebServer | ThreadedWebServer | None = None
 
     def now(self) -> datetime:
         """The current time from the injected clock (tests drive it)."""
@@ -151,6 +154,16 @@ class Tribune(commands.Bot):
                 self.failed_extensions[name] = exc
                 log.exception("Failed to load extension %s", name)
         await self.install_translator()
+        if self.settings.web_port is not None:
+            # Same process, same store; its cache is no staler than the poll message's edit interval.
+            web = web_beside_the_bot(self.db, self.now, self.settings, min(1.0, self.tally_edit_interval))
+            try:
+                await web.start()
+            except OSError:
+                # Like a broken extension: the bot keeps serving Discord; the operator sees why in the log.
+                log.exception("The public results service could not listen on %s:%s", web.host, web.port)
+            else:
+                self.web = web
 
     async def install_translator(self) -> None:
         """French localizations of command names and descriptions (a no-op until the catalog has them)."""
@@ -159,6 +172,8 @@ class Tribune(commands.Bot):
     async def close(self) -> None:
         """Unload the cogs (they stop their loops and flush their queues), then close the store."""
         await super().close()
+        if self.web is not None:
+            await self.web.stop()
         await self.db.close()
 
     async def on_ready(self) -> None:

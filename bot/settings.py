@@ -65,6 +65,11 @@ class Settings:
     llm_url: str | None = None
     llm_key: str | None = None
     llm_model: str | None = None
+    web_port: int | None = None  # the public results service runs only when a port is set
+    web_host: str = "127.0.0.1"
+    public_url: str | None = None  # how readers reach it (behind a reverse proxy: the proxy's URL)
+    web_behind_proxy: bool = False
+    web_rate_per_minute: float = 120.0  # requests per visitor address; 0 turns the limit off (benchmarks)
 
     def __repr__(self) -> str:
         # The token and the secret must never reach a log line or a traceback.
@@ -95,6 +100,21 @@ class Settings:
             )
         fetch_timeout = _positive(get("TRIBUNE_FETCH_TIMEOUT"), "TRIBUNE_FETCH_TIMEOUT", DEFAULT_FETCH_TIMEOUT)
         fetch_mb = _positive(get("TRIBUNE_FETCH_MAX_MB"), "TRIBUNE_FETCH_MAX_MB", DEFAULT_FETCH_MAX_MB)
+        web_port = get("TRIBUNE_WEB_PORT")
+        if web_port is not None and not (web_port.isdigit() and int(web_port) <= 65535):
+            raise SettingsError(f"TRIBUNE_WEB_PORT « {web_port} » doit être un numéro de port (0 à 65535)")
+        public_url = get("TRIBUNE_PUBLIC_URL")
+        if public_url is not None and not public_url.startswith(("http://", "https://")):
+            raise SettingsError(f"TRIBUNE_PUBLIC_URL « {public_url} » doit commencer par https:// (ou http://)")
+        web_rate = get("TRIBUNE_WEB_RATE") or "120"
+        try:
+            web_rate_per_minute = float(web_rate)
+        except ValueError:
+            web_rate_per_minute = -1.0
+        if not 0 <= web_rate_per_minute < 1e9:
+            raise SettingsError(
+                f"TRIBUNE_WEB_RATE « {web_rate} » doit être un nombre de requêtes par minute (0 : sans limite)"
+            )
         allow = tuple(part.strip() for part in (get("TRIBUNE_FETCH_ALLOW") or "").split(",") if part.strip())
         return cls(
             discord_token=get("DISCORD_TOKEN"),
@@ -108,6 +128,11 @@ class Settings:
             llm_url=get("TRIBUNE_LLM_URL"),
             llm_key=get("TRIBUNE_LLM_KEY"),
             llm_model=get("TRIBUNE_LLM_MODEL"),
+            web_port=int(web_port) if web_port is not None else None,
+            web_host=get("TRIBUNE_WEB_HOST") or "127.0.0.1",
+            public_url=public_url.rstrip("/") if public_url else None,
+            web_rate_per_minute=web_rate_per_minute,
+            web_behind_proxy=(get("TRIBUNE_WEB_BEHIND_PROXY") or "").lower() in ("1", "true", "yes", "on"),
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import zoneinfo
+from dataclasses import replace
 from datetime import timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from bot.i18n.formatting import format_duration
 from bot.outgoing import edit_response, reply, send
 from bot.polls.durations import parse_poll_duration
 from bot.text import shorten
+from bot.web.pages import origins_of
 from cogs.common import (
     NO_MENTIONS,
     announce,
@@ -30,6 +32,7 @@ from cogs.common import (
 from db.audit import AuditEntry, AuditStore
 from db.database import DatabaseError
 from db.guild_settings import GuildSettings, GuildSettingsStore
+from db.public import PublicStore
 
 if TYPE_CHECKING:
     from bot.client import Tribune
@@ -288,6 +291,72 @@ class SettingsCog(
         if empty_week is not None:
             changes["digest_empty_notice"] = empty_week.value == "notice"
         await self.change(interaction, "digest", **changes)
+
+    @app_commands.command(name="publish-results", description="Let moderators publish poll results on the web")
+    @app_commands.describe(
+        state="on or off (off: every published page and JSON answers 404)",
+        opinions="Also show the most useful opinions on article pages",
+        origins="Sites allowed to embed the results, e.g. https://www.journal.fr (space-separated; - for none)",
+    )
+    @app_commands.choices(
+        state=[app_commands.Choice(name="on", value="on"), app_commands.Choice(name="off", value="off")]
+    )
+    @moderator_only
+    async def publish_results(
+        self,
+        interaction: discord.Interaction,
+        state: app_commands.Choice[str],
+        opinions: bool | None = None,
+        origins: str | None = None,
+    ) -> None:
+        """Let moderators publish poll results on the web."""
+        assert interaction.guild_id is not None
+        language = member_language(interaction)
+        async with self.bot.db.transaction() as conn:
+            store = PublicStore(conn)
+            current = await store.settings(interaction.guild_id)
+            allowed = current.embed_origins
+            if origins is not None:
+                try:
+                    allowed = () if origins.strip() == "-" else tuple(origins_of(origins))
+                except ValueError as exc:
+                    raise UserFacingError("web.origin_invalid", origin=shorten(str(exc), 100)) from exc
+            updated = await store.save_settings(
+                replace(
+                    current,
+                    enabled=state.value == "on",
+                    show_opinions=current.show_opinions if opinions is None else opinions,
+                    embed_origins=allowed,
+                ),
+                self.bot.now(),
+            )
+            entry = await record_audit(
+                conn,
+                interaction,
+                "settings.publish_results",
+                None,
+                enabled=str(updated.enabled),
+                opinions=str(updated.show_opinions),
+                origins=" ".join(updated.embed_origins),
+            )
+        announce(interaction, entry)
+        if self.bot.web is not None:
+            self.bot.web.invalidate()  # its cache must not outlive a decision to stop publishing
+
+        def onoff(value: bool) -> str:
+            return t("settings.on" if value else "settings.off", language)
+
+        await reply(
+            interaction,
+            t(
+                "web.settings_saved",
+                language,
+                state=onoff(updated.enabled),
+                opinions=onoff(updated.show_opinions),
+                origins=" ".join(updated.embed_origins) or t("web.origins_none", language),
+            ),
+            ephemeral=True,
+        )
 
     @app_commands.command(name="audit", description="Latest moderator actions")
     @app_commands.describe(member="Only this moderator's actions")

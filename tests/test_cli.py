@@ -73,3 +73,44 @@ def test_migrate_creates_the_schema_and_prints_its_version(tmp_path: Path) -> No
 def test_invalid_log_level_is_refused(tmp_path: Path) -> None:
     result = run_cli("migrate", cwd=tmp_path, TRIBUNE_LOG_LEVEL="LOUD")
     assert result.returncode == 2 and "TRIBUNE_LOG_LEVEL" in result.stderr
+
+
+def test_web_without_a_port_says_which_variable_to_set(tmp_path: Path) -> None:
+    result = run_cli("web", cwd=tmp_path)
+    assert result.returncode == 2 and "TRIBUNE_WEB_PORT" in result.stderr
+
+
+async def test_web_serves_the_published_results_of_the_same_database_on_its_own(tmp_path: Path) -> None:
+    import asyncio
+    import json
+    import signal
+    import socket
+
+    import aiohttp
+
+    from db.database import Database
+    from tests.web.conftest import enable, seed_poll
+
+    with socket.socket() as probe:  # a free port for the child process
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    database = Database.from_path(tmp_path / "tribune.db")
+    async with database:
+        await database.migrate()
+        await enable(database)
+        seeded = await seed_poll(database, {0: 2, 3: 1})
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "TRIBUNE_", "DATABASE_"))}
+    environ.update(PYTHONPATH=str(REPO_ROOT), TRIBUNE_WEB_PORT=str(port))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "web", cwd=tmp_path, env=environ, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert process.stdout is not None
+        line = (await asyncio.wait_for(process.stdout.readline(), timeout=30)).decode()
+        assert f"http://127.0.0.1:{port}" in line  # no Discord token needed: it never talks to Discord
+        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/p/{seeded.public_id}.json") as r:
+            assert r.status == 200
+            assert [a["count"] for a in json.loads(await r.text())["answers"]] == [2, 0, 0, 1, 0]
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(process.wait(), timeout=30) == 0

@@ -38,6 +38,7 @@ from cogs.common import (
 )
 from cogs.delivery import find_claimed_posts, footers_carry
 from cogs.polls.items import DYNAMIC_ITEMS
+from cogs.polls.publish import publish_poll, unpublish_poll
 from cogs.polls.render import poll_message
 from db.articles import Article, ArticleStore
 from db.guild_settings import GuildSettingsStore
@@ -566,6 +567,25 @@ class PollsCog(
         ]
         embed = discord.Embed(title=t("poll.list_title", language), description=shorten("\n".join(lines), 4096))
         await reply(interaction, embed=embed, ephemeral=True)
+
+    @app_commands.command(name="publish", description="Publish a poll's live results on the web (moderators)")
+    @app_commands.describe(poll="The poll", state="on: publish it (default); off: withdraw it from the web")
+    @app_commands.choices(
+        state=[app_commands.Choice(name="on", value="on"), app_commands.Choice(name="off", value="off")]
+    )
+    @app_commands.autocomplete(poll=poll_autocomplete)
+    @app_commands.guild_only()
+    @moderator_only
+    async def publish(
+        self, interaction: discord.Interaction, poll: int, state: app_commands.Choice[str] | None = None
+    ) -> None:
+        """Publish a poll's live results on the web (moderators)."""
+        target = await self.poll_of_guild(interaction, poll)
+        if state is not None and state.value == "off":
+            text = await unpublish_poll(interaction, self.bot, target)
+        else:
+            text = await publish_poll(interaction, self.bot, target)
+        await reply(interaction, text, ephemeral=True, suppress_embeds=True)
 
 
 def results_chart(snapshot: PollSnapshot, language: str) -> discord.File:

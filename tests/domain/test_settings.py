@@ -62,3 +62,28 @@ def test_fetch_timeout_and_size_cap_are_settings() -> None:
 def test_a_fetch_limit_must_be_a_positive_number(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})
+
+
+def test_web_service_settings() -> None:
+    assert Settings.from_env({}).web_port is None  # off by default
+    settings = Settings.from_env(
+        {
+            "TRIBUNE_WEB_PORT": "8080",
+            "TRIBUNE_PUBLIC_URL": "https://resultats.journal.example/",
+            "TRIBUNE_WEB_BEHIND_PROXY": "1",
+        }
+    )
+    assert settings.web_port == 8080 and settings.web_host == "127.0.0.1" and settings.web_behind_proxy
+    assert settings.public_url == "https://resultats.journal.example"
+    assert (
+        settings.web_rate_per_minute == 120.0 and Settings.from_env({"TRIBUNE_WEB_RATE": "0"}).web_rate_per_minute == 0
+    )
+    for name, value in (
+        ("TRIBUNE_WEB_PORT", "http"),
+        ("TRIBUNE_WEB_PORT", "70000"),
+        ("TRIBUNE_PUBLIC_URL", "site.fr"),
+        ("TRIBUNE_WEB_RATE", "-1"),
+        ("TRIBUNE_WEB_RATE", "vite"),
+    ):
+        with pytest.raises(SettingsError, match=name):
+            Settings.from_env({name: value})

@@ -1,0 +1,1 @@
+"""Poll results outside Discord: a small aiohttp service for news sites (pages, embeds, JSON)."""
