@@ -592,7 +592,8 @@ def reader_questions(text: str, lang: str = "fr", *, normalized: bool = False) -
     """Detect and classify the reader questions of an article, and derive the poll and opinion prompt.
 
     Each closed question becomes a poll (up to :data:`MAX_ARTICLE_POLLS`; ``poll`` is the first), the
-    opinion prompt comes from the first open one; the defaults ("Cet article vous semble-t-il crédible ?" / "Quel est votre avis sur le sujet ?") fill in.
+    opinion prompt comes from the first open one; the defaults ("Cet article vous semble-t-il
+    crédible ?" / "Quel est votre avis sur le sujet ?") fill in.
     """
     if not normalized:
         text = normalize_text(text, lang)
