@@ -93,9 +93,7 @@ def rouge(candidate: str, reference: str) -> tuple[float, float, float]:
 
 # The baseline's own splitter, independent of Tribune's: after . ! ? … and a space before a capital, and
 # inside glued text after a lower-case word ("fin.Début").
-_LEAD_SPLIT = re.compile(
-    r"(?<=[.!?…])[\"»”]?\s+(?=[«\"“A-ZÀ-ÖØ-Þ0-9])|(?<=[a-zà-öø-ÿ]{2}[.!?])(?=[A-ZÀ-ÖØ-Þ])"
-)
+_LEAD_SPLIT = re.compile(r"(?<=[.!?…])[\"»”]?\s+(?=[«\"“A-ZÀ-ÖØ-Þ0-9])|(?<=[a-zà-öø-ÿ]{2}[.!?])(?=[A-ZÀ-ÖØ-Þ])")
 
 
 def lead(body: str, count: int = 3) -> str:
@@ -235,8 +233,9 @@ def question_figures(label: str, tallies: dict[str, Tally]) -> list[Figure]:
             Figure(NAME, f"{tag}: reader questions found", [pct(tally.found, tally.expected)], "%", 1).judge(
                 lambda v: v >= 100, "100 %"
             ),
-            Figure(NAME, f"{tag}: precision", [pct(tally.detected - tally.false_positives, tally.detected)], "%", 1)
-            .judge(lambda v: v >= 100, "100 %"),
+            Figure(
+                NAME, f"{tag}: precision", [pct(tally.detected - tally.false_positives, tally.detected)], "%", 1
+            ).judge(lambda v: v >= 100, "100 %"),
             Figure(NAME, f"{tag}: polls from non-reader questions", [tally.non_reader_polls], "", 0).judge(
                 lambda v: v == 0, "0"
             ),
@@ -300,10 +299,12 @@ def measure() -> GroupResult:
         words_share, oracle_words = pct(facts_kept, facts_total), pct(oracle_kept, facts_total)
         full_share, oracle_full_share = pct(facts_full, facts_count), pct(oracle_full, facts_count)
         figures += [
-            Figure(NAME, f"own fixtures: key-fact salient words (oracle {oracle_words:.1f} %)", [words_share], "%", 1)
-            .judge(lambda v: v >= 0.8 * oracle_words, f"≥ {0.8 * oracle_words:.1f} % (0.8× oracle)"),
-            Figure(NAME, f"own fixtures: key facts held fully (oracle {oracle_full_share:.1f} %)", [full_share], "%", 1)
-            .judge(lambda v: v >= 0.8 * oracle_full_share, f"≥ {0.8 * oracle_full_share:.1f} % (0.8× oracle)"),
+            Figure(
+                NAME, f"own fixtures: key-fact salient words (oracle {oracle_words:.1f} %)", [words_share], "%", 1
+            ).judge(lambda v: v >= 0.8 * oracle_words, f"≥ {0.8 * oracle_words:.1f} % (0.8× oracle)"),
+            Figure(
+                NAME, f"own fixtures: key facts held fully (oracle {oracle_full_share:.1f} %)", [full_share], "%", 1
+            ).judge(lambda v: v >= 0.8 * oracle_full_share, f"≥ {0.8 * oracle_full_share:.1f} % (0.8× oracle)"),
         ]
     title, text = long_article()
     article = Article(title=title, text=text)
