@@ -161,6 +161,11 @@ def _glue_points(paragraph: str) -> list[int]:
     return points
 
 
+def has_glued_text(sentence: str) -> bool:
+    """Whether a sentence still holds text glued by the scraper ("un dossierChoqué")."""
+    return bool(_glue_points(sentence))
+
+
 def split_glued_headings(paragraph: str) -> list[str]:
     """Cut a paragraph where an intertitle or the next paragraph was glued on with no separator."""
     masked, saved = _mask(paragraph)
