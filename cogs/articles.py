@@ -17,7 +17,8 @@ from bot.articles.extract import article_from_fetch, extract_file, extract_text
 from bot.articles.fetch import SafeFetcher
 from bot.articles.llm import LLMConfig, LLMSummarizer
 from bot.articles.pipeline import Analysis, analyse_async
-from bot.articles.questions import PollSpec, parse_answers, poll_for_question, validate_poll_question
+from bot.articles.preview import Overrides, resolve_poll
+from bot.articles.questions import PollSpec, parse_answers
 from bot.client import report_error
 from bot.errors import UserFacingError
 from bot.i18n import t
@@ -60,15 +61,6 @@ SOURCE_OPTIONS = {
 
 
 @dataclass(frozen=True)
-class Overrides:
-    """What the moderator typed next to the article."""
-
-    question: str | None = None
-    answers: str | None = None
-    duration: str | None = None
-
-
-@dataclass(frozen=True)
 class Prepared:
     """An analysed article and the poll it will carry, ready to post (or to preview)."""
 
@@ -80,17 +72,6 @@ class Prepared:
 
 def thread_name(title: str, language: str) -> str:
     return shorten(t("article.thread_name", language, title=title), THREAD_NAME_MAX)
-
-
-def resolve_poll(analysis: Analysis, overrides: Overrides) -> PollSpec:
-    """The detected poll, or the moderator's question and answers (validated like `/poll create`)."""
-    spec = analysis.questions.poll
-    if overrides.question:
-        spec = poll_for_question(validate_poll_question(overrides.question), analysis.language)
-    if overrides.answers:
-        answers = parse_answers(overrides.answers)
-        spec = PollSpec(spec.question, answers, "choice", [None] * len(answers))
-    return spec
 
 
 class PasteModal(discord.ui.Modal):
