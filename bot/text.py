@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 ELLIPSIS = "…"
+# Discord's message layout: action rows per message, buttons per row.
+MAX_ACTION_ROWS = 5
+BUTTONS_PER_ROW = 5
 
 
 def discord_len(text: str | None) -> int:

@@ -163,3 +163,19 @@ async def test_deleting_a_poll_row_cascades_to_options_and_votes(db: Database) -
         for table in ("poll_options", "votes"):
             async with conn.execute(f"SELECT count(*) FROM {table}") as cur:
                 assert (await cur.fetchone())[0] == 0
+
+
+async def test_polls_of_one_message_in_order_without_the_deleted_ones(db: Database) -> None:
+    async with db.transaction() as conn:
+        store = PollStore(conn)
+        first = await store.create(new_poll(question="Première ?"))
+        second = await store.create(new_poll(question="Deuxième ?"))
+        third = await store.create(new_poll(question="Troisième ?"))
+        other = await store.create(new_poll(question="Ailleurs ?"))
+        for poll in (first, second, third):
+            await store.set_message(poll.id, channel_id=10, message_id=11)
+        await store.set_message(other.id, channel_id=10, message_id=12)
+        await store.mark_deleted(second.id, NOW)
+    async with db.read() as conn:
+        carried = await PollStore(conn).of_message(11)
+    assert [p.question for p in carried] == ["Première ?", "Troisième ?"]

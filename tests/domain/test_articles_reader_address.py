@@ -123,3 +123,31 @@ def test_at_most_three_polls() -> None:
 def test_no_question_means_one_default_poll() -> None:
     found = reader_questions(BODY, "fr")
     assert len(found.polls) == 1 and not found.polls[0].detected
+
+
+def test_the_moderator_question_replaces_only_the_first_poll() -> None:
+    from bot.articles.extract import Article
+    from bot.articles.pipeline import analyse
+    from bot.articles.preview import Overrides, resolve_polls
+
+    text = f"{BODY} Trouvez-vous ce tracé judicieux ? Utilisez-vous le bus aujourd'hui ?"
+    analysis = analyse(Article(title="Le tramway", text=text))
+    polls = resolve_polls(analysis, Overrides(question="Faut-il un tramway ?", answers="Oui; Non"))
+    assert [(p.question, p.answers) for p in polls] == [
+        ("Faut-il un tramway ?", ["Oui", "Non"]),
+        ("Utilisez-vous le bus aujourd'hui ?", ["Oui", "Plutôt oui", "Plutôt non", "Non", "Sans avis"]),
+    ]
+
+
+def test_polls_stop_at_discords_five_action_rows() -> None:
+    from bot.articles.extract import Article
+    from bot.articles.pipeline import analyse
+    from bot.articles.preview import Overrides, resolve_polls
+
+    # Two choice polls of 7 answers take two rows each: with the 💬/📊 row, a third poll cannot fit.
+    options = "A1, B1, C1, D1, E1 ou F1"
+    questions = " ".join(f"Préférez-vous {options.replace('1', str(n))} ?" for n in (1, 2, 3))
+    analysis = analyse(Article(title="Le tramway", text=f"{BODY} {questions}"))
+    assert len(analysis.questions.polls) == 3
+    polls = resolve_polls(analysis, Overrides())
+    assert [len(p.answers) for p in polls] == [7, 7]

@@ -10,7 +10,7 @@ import pytest
 from bot.__main__ import main
 from bot.articles.extract import extract_text
 from bot.articles.pipeline import analyse
-from bot.articles.preview import Overrides, resolve_poll
+from bot.articles.preview import Overrides, resolve_polls
 
 QUESTIONS = (
     "Le succès sera-t-il au rendez-vous ? Prendrez-vous le tramway pour aller travailler ? "
@@ -49,6 +49,7 @@ def test_preview_prints_title_summary_questions_poll_and_keywords(
     assert "[open] Qu'en pensez-vous ?" in out
     assert "Le succès sera-t-il" not in out  # speculation, not a reader question
     assert "Poll 1 (scale): Prendrez-vous le tramway pour aller travailler ?" in out
+    assert "Poll 2 (scale): Utilisez-vous le bus aujourd'hui ?" in out
     assert "  - Plutôt oui" in out
     assert "Opinion prompt: Qu'en pensez-vous ?" in out
     assert "Keywords:" in out
@@ -58,15 +59,16 @@ def test_preview_json_is_what_the_post_carries(article_file: Path, capsys: pytes
     assert main(["preview", str(article_file), "--json"]) == 0
     card = json.loads(capsys.readouterr().out)
     analysis = analyse(extract_text(ARTICLE))
-    posted = resolve_poll(analysis, Overrides())  # what ArticlesCog.prepare puts in the post
+    posted = resolve_polls(analysis, Overrides())  # what ArticlesCog.prepare puts in the post
     assert card["title"] == "La ville de Lorvin inaugure son tramway"
     assert card["summary"] == analysis.summary.sentences
-    assert card["polls"][0] == {
-        "question": posted.question,
-        "kind": posted.kind,
-        "answers": posted.answers,
-        "detected": True,
-    }
+    assert card["polls"] == [
+        {"question": p.question, "kind": p.kind, "answers": p.answers, "detected": True} for p in posted
+    ]
+    assert [p["question"] for p in card["polls"]] == [
+        "Prendrez-vous le tramway pour aller travailler ?",
+        "Utilisez-vous le bus aujourd'hui ?",
+    ]
     assert [q["text"] for q in card["questions"]] == [
         "Prendrez-vous le tramway pour aller travailler ?",
         "Utilisez-vous le bus aujourd'hui ?",
