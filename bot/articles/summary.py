@@ -30,6 +30,9 @@ _POSITION_WEIGHT = 2.0  # lead bias, fading out over the first 40 % of the artic
 _FACT_WEIGHT = 0.04  # per figure or proper noun, capped at 8
 _TITLE_COVER_WEIGHT = 1.0  # share of the title's concepts covered by the whole selection
 _ENTITY_COVER_WEIGHT = 1.5  # share of the article's names and figures (by frequency) the selection covers
+_ENTITY_FREQUENCY_POWER = 0.5  # how much repetition makes a name or figure central
+_FIGURE_WEIGHT = 3.0  # a figure or date against a name
+_POOL = 14  # best-scored sentences among which the set is chosen
 _FIRST_SENTENCE_BOOST = 2.0  # the lead sentence carries who, what and when
 DEFAULT_MAX_SENTENCES = 3
 DEFAULT_MAX_CHARS = 600
@@ -275,7 +278,7 @@ def _select(candidates: list[int], data: _Scoring, max_sentences: int, max_chars
     Objective: relevance of each sentence, plus the share of the title's concepts covered by the set as a
     whole (so sentences complement each other rather than repeat the lead), minus redundancy.
     """
-    pool = sorted(candidates, key=lambda i: data.scores[i], reverse=True)[:14]
+    pool = sorted(candidates, key=lambda i: data.scores[i], reverse=True)[:_POOL]
     if not pool:
         return []
     top = data.scores[pool[0]] or 1.0
@@ -383,7 +386,10 @@ def summarize(
     entities = [_entities(sentence, stops) for sentence in sentences]
     # Names and figures weigh by how often the article repeats them (the main actors), normalised to 1.
     frequency: Counter[str] = Counter(e for found in entities for e in found)
-    total_weight = sum(frequency.values()) or 1
+    weights = {
+        e: (_FIGURE_WEIGHT if e[:1].isdigit() else 1.0) * n**_ENTITY_FREQUENCY_POWER for e, n in frequency.items()
+    }
+    total_weight = sum(weights.values()) or 1
     data = _Scoring(
         scores=scores,
         lengths=[len(sentence) for sentence in sentences],
@@ -391,7 +397,7 @@ def summarize(
         concepts=[_concept_keys(terms) for terms in term_lists],
         title_concepts=_concept_keys(_terms(title, stops)) if title else set(),
         entities=entities,
-        entity_weights={e: n / total_weight for e, n in frequency.items()},
+        entity_weights={e: w / total_weight for e, w in weights.items()},
         dependent=dependent,
     )
     chosen = _select(candidates, data, max_sentences, max_chars)
