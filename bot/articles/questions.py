@@ -241,9 +241,15 @@ _CLOSER = re.compile(
     r"rendez-vous|à\s+vous\s+de|c['’]est\s+à\s+vous|à\s+suivre|bon\s+visionnage|à\s+bientôt|"
     r"disponibles?|en\s+vente|en\s+kiosque|précommande|retrouvez|à\s+retrouver|abonnez-vous|inscrivez-vous|"
     r"newsletter|suivez-nous|téléchargez|tell\s+us|let\s+us\s+know|comments?|share\s+your|available|"
-    r"subscribe|sign\s+up)\b",
+    r"subscribe|sign\s+up|"
+    # Availability and schedule: "Diffusion ce soir à 21h05 sur M6.", "Le coffret sort le 4 avril."
+    r"diffusion|diffusée?s?|rediffusion|replay|streaming|à\s+(?:re)?voir|à\s+(?:re)?découvrir|"
+    r"sort(?:ira|iront|ent)?\s+(?:le|en|dès|ce)|sortie\s+(?:le|prévue|en)|en\s+salles?|au\s+cinéma|"
+    r"en\s+librairie|dès\s+(?:le|ce|aujourd['’]hui|demain)|ce\s+soir|publié\s+le|prix\s+de)\b"
+    r"|\b\d{1,2}\s?h\s?\d{0,2}\b|€",
     re.IGNORECASE,
 )
+MAX_CLOSER_WORDS = 25
 _SIGNATURE = re.compile(
     rf"^(?:(?:[Pp]ar|[Bb]y|—|–|-)\s+)?[{UPPER}][\w'’.-]*(?:\s+[{UPPER}][\w'’.-]*){{0,3}}\.?$"
     r"|^\(?(?:[Aa]vec\s+)?(?:AFP|Reuters|AP|Relaxnews)\)?\.?$"
@@ -259,7 +265,9 @@ def is_closer(sentence: str) -> bool:
     words = stripped.split()
     if len(words) <= 6 and _SIGNATURE.match(stripped):
         return True
-    if _CLOSER.search(stripped) and len(words) <= 30:
+    if _SOURCE_LINE.match(stripped.lstrip("(")) or _SOURCE_LINE.match(stripped):
+        return True
+    if _CLOSER.search(stripped) and len(words) <= MAX_CLOSER_WORDS:
         return True
     # "C'est à vous de décider !", "Bonne lecture !": a short exclamation closes, it does not inform.
     return stripped.endswith("!") and len(words) <= 8

@@ -18,6 +18,10 @@ BODY = "La ville a présenté son nouveau tramway mardi. Les travaux dureront de
         "Par Jeanne Martin",
         "(Avec AFP)",
         "Bonne lecture !",
+        "Diffusion ce soir à 21h05 sur la chaîne.",
+        "Le coffret sort le 4 avril.",
+        "L'émission est à revoir en replay.",
+        "(Crédit photo : Lorvin Métropole)",
     ],
 )
 def test_question_followed_by_a_closer_is_found(closer: str) -> None:
@@ -27,6 +31,14 @@ def test_question_followed_by_a_closer_is_found(closer: str) -> None:
 
 def test_a_plain_statement_after_the_question_still_ends_the_block() -> None:
     text = f"Prendrez-vous ce tramway ? {BODY}"
+    assert reader_questions(text, "fr").questions == []
+
+
+def test_a_long_factual_sentence_is_not_a_closer() -> None:
+    text = (
+        f"{BODY} Prendrez-vous ce tramway ? La ligne a coûté 380 millions d'euros et mobilisé 200 ouvriers "
+        "pendant quatre ans sur tout le tracé, de la gare jusqu'au campus et au-delà vers la zone industrielle."
+    )
     assert reader_questions(text, "fr").questions == []
 
 
