@@ -138,8 +138,17 @@ _NAVIGATION = re.compile(
 )
 
 
+# A closing quotation mark glued to the next paragraph: «…fini"Jean-Marie…», «…fini»Jean-Marie…».
+_GLUED_AFTER_QUOTE = re.compile(rf"(?<=[\w.!?… ])([\"»”])(?=[{UPPER}][{LOWER}])")
+
+
 def _glue_points(paragraph: str) -> list[int]:
     points: list[int] = []
+    for match in _GLUED_AFTER_QUOTE.finditer(paragraph):
+        # A straight quote closes when it is the second of its pair.
+        quote, before = match.group(1), paragraph[match.start() - 1]
+        if quote == "»" or (before != " " and (quote == "”" or paragraph.count('"', 0, match.end()) % 2 == 0)):
+            points.append(match.end())
     for match in _GLUED_HEADING.finditer(paragraph):
         at = match.start()
         before = _WORD_AROUND.search(paragraph[:at])
@@ -158,7 +167,7 @@ def _glue_points(paragraph: str) -> list[int]:
         if "\ue000" in paragraph[max(0, word_start - 1) : at + 1]:
             continue
         points.append(at)
-    return points
+    return sorted(set(points))
 
 
 def has_glued_text(sentence: str) -> bool:

@@ -20,6 +20,11 @@ from bot.articles.normalize import normalize_text, split_glued_headings, split_p
             ["Le bilan de Gaspard", "Assumant son choix, il répond."],
         ),
         ("Le réseau testéAinsi, la ville gagne du temps.", ["Le réseau testé", "Ainsi, la ville gagne du temps."]),
+        (
+            'Il lance : "Le tram, c\'est fini"Gaspard rebondit.',
+            ['Il lance : "Le tram, c\'est fini"', "Gaspard rebondit."],
+        ),
+        ("Il lance « c'est fini »Gaspard rebondit.", ["Il lance « c'est fini »", "Gaspard rebondit."]),
     ],
 )
 def test_glued_intertitles_are_cut(text: str, paragraphs: list[str]) -> None:
@@ -34,6 +39,7 @@ def test_glued_intertitles_are_cut(text: str, paragraphs: list[str]) -> None:
         "Python 3.5 et ASP.NET tournent sur amazon.fr.",
         "Selon CrowdStrike, YouTube et LinkedIn sont touchés.",
         "Le joueur LeBron et l'acteur DiCaprio.",
+        'Le titre "Shallow" est repris par "Lady Gaga" en concert.',
     ],
 )
 def test_names_are_not_cut(text: str) -> None:
