@@ -56,6 +56,11 @@ def article_embed(article: Article, language: str) -> discord.Embed:
         embed.set_author(name=shorten(" · ".join(source), 256))
     if article.image_url and article.image_url.startswith(("http://", "https://")):
         embed.set_thumbnail(url=article.image_url)
+    # The open reader questions are the debate's prompt: shown on the post, asked again by 💬.
+    debated = [q["text"] for q in article.questions or () if q.get("kind") == "open" and q.get("text")]
+    if debated:
+        value = shorten("\n".join(debated), FIELD_VALUE_MAX)
+        embed.add_field(name=t("article.debate_field", language), value=value, inline=False)
     if article.keywords:
         embed.set_footer(text=shorten(" · ".join(article.keywords), FOOTER_MAX))
     return embed

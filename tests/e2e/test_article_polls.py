@@ -50,6 +50,7 @@ async def test_each_closed_question_is_its_own_poll_in_the_article_message(
     post = await post_article(emulator)
     card, first, second = post.embeds
     assert card["title"] == "Lorvin inaugure son tramway"
+    assert card["fields"] == [{"name": "💬 En débat", "value": "Qu'en pensez-vous ?", "inline": False}]
     assert (first["title"], second["title"]) == (FIRST, SECOND)
     rows = [[c.get("label") for c in row["components"]] for row in post.components]
     assert rows == [
