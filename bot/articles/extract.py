@@ -141,7 +141,7 @@ def _split_title(text: str) -> tuple[str | None, str]:
         and len(first) <= MAX_TITLE_CHARS
         and (not first.endswith((".", ":", ";", ",")) or first.endswith(("...", "…")))
     ):
-        # A title cut short by the site ("… et revient le...") is still the title.
+        # A title cut short by the site ("… et reviendra...") is still the title.
         return first, "\n".join(lines[2:])
     return None, text
 

@@ -269,7 +269,7 @@ def is_closer(sentence: str) -> bool:
         return True
     if _CLOSER.search(stripped) and len(words) <= MAX_CLOSER_WORDS:
         return True
-    # "C'est à vous de décider !", "Bonne lecture !": a short exclamation closes, it does not inform.
+    # "À vous de jouer !", "Bonne lecture !": a short exclamation closes, it does not inform.
     return stripped.endswith("!") and len(words) <= 8
 
 
@@ -390,7 +390,7 @@ _IMPERSONAL = re.compile(
     r"va-t-on|a-t-on|should|must|is\s+it|are\s+we|do\s+we|can\s+we|could\s+we|would|will\s+you)\b",
     re.IGNORECASE,
 )
-# Third-person future or conditional inversion: "sera-t-il", "viseront-elles", "adhérera-t-il".
+# Third-person future or conditional inversion: "viendra-t-elle", "suivront-ils", "serait-il".
 _SPECULATIVE_INVERSION = re.compile(
     r"\b\w+(?:ra|ront|rait|raient|rez)-(?:t-)?(?:il|elle|ils|elles|on)\b", re.IGNORECASE
 )
@@ -411,8 +411,8 @@ def addresses_reader(question: str, lang: str = "fr") -> bool:
     """Whether a closing question is put to the reader.
 
     Second person ("vous", "votre", "tu"), "selon vous", an imperative, an impersonal debate question
-    ("Faut-il…") or an open question ("Pourquoi ?") are; a third-person speculation ("Le succès sera-t-il
-    au rendez-vous ?") or a verbless aside ("Bientôt le rappel à l'ordre ?") is not.
+    ("Faut-il…") or an open question ("Pourquoi ?") are; a third-person speculation ("La réussite viendra-t-elle
+    au rendez-vous ?") or a verbless aside ("Bientôt la fin du chantier ?") is not.
     """
     body = _strip_lead_in(question).strip()
     if _SECOND_PERSON.search(body) or _IMPERATIVE.match(body) or _IMPERSONAL.match(body) or _HEADER.match(body):
@@ -529,12 +529,12 @@ def _choice_options(question: str, lang: str) -> list[str] | None:
     return options
 
 
-# "Seriez-vous triste … ou pensez-vous, au contraire, qu'un changement … ?": two stances, each its own clause
+# "Regretterez-vous le bus ou pensez-vous, au contraire, que le tram … ?": two stances, each its own clause
 # opening on an inverted verb.
 _STANCE_SPLIT = re.compile(r",?\s+ou\s+(?:bien\s+)?(?=\w+-(?:vous|tu)\b)", re.IGNORECASE)
 _STANCE_VERB = re.compile(r"^\w+-(?:vous|tu)\b\s*,?\s*", re.IGNORECASE)
 _OPINION_VERB = re.compile(
-    r"^(?:pensez|pense|croyez|crois|trouvez|trouves|estimez|estimes|jugez|considérez|êtes|es|seriez|serais|"
+    r"^(?:pensez|pense|croyez|crois|trouvez|trouves|estimez|estimes|jugez|considérez|êtes|es|seriez|serais|serez|"
     r"étiez|étais)-(?:vous|tu)\b",
     re.IGNORECASE,
 )
@@ -542,7 +542,7 @@ _CONTRARY = re.compile(r"^(?:au\s+contraire|plutôt|à\s+l['’]inverse|à\s+l['
 
 
 def stance_options(question: str, lang: str = "fr") -> list[str] | None:
-    """The two stances of "Seriez-vous triste … ou pensez-vous au contraire que … ?", as short answers."""
+    """The two stances of "Serez-vous déçu … ou pensez-vous au contraire que … ?", as short answers."""
     if lang != "fr":
         return None
     body = _strip_lead_in(question).rstrip(" ?").strip()
@@ -553,7 +553,7 @@ def stance_options(question: str, lang: str = "fr") -> list[str] | None:
     for part in parts:
         clause = part
         if _OPINION_VERB.match(clause):
-            # "Seriez-vous triste de ce départ" → "Triste de ce départ"; "pensez-vous que X" → "X".
+            # "Serez-vous déçu par la fermeture" → "Déçu par la fermeture"; "pensez-vous que X" → "X".
             clause = _STANCE_VERB.sub("", clause, count=1)
             clause = _CONTRARY.sub("", clause.strip(" ,"), count=1)
             clause = re.sub(r"^qu['’]\s*|^que\s+", "", clause, flags=re.IGNORECASE)

@@ -13,7 +13,7 @@ BODY = "La ville a présenté son nouveau tramway mardi. Les travaux dureront de
     "closer",
     [
         "Dites-le-nous dans les commentaires.",
-        "C'est à vous de décider !",
+        "C'est à vous de trancher !",
         "Le livre est disponible en librairie depuis le 3 mars au prix de 19 euros.",
         "Par Jeanne Martin",
         "(Avec AFP)",
@@ -78,9 +78,9 @@ def test_questions_put_to_the_reader(question: str) -> None:
 
 
 def test_the_reader_question_wins_over_the_speculation_next_to_it() -> None:
-    found = reader_questions(f"{BODY} Le succès sera-t-il au rendez-vous ? Êtes-vous intéressés par ce projet ?", "fr")
-    assert [q.text for q in found.questions] == ["Êtes-vous intéressés par ce projet ?"]
-    assert found.poll.question == "Êtes-vous intéressés par ce projet ?"
+    found = reader_questions(f"{BODY} La réussite viendra-t-elle enfin ? Êtes-vous tentés par cette ligne ?", "fr")
+    assert [q.text for q in found.questions] == ["Êtes-vous tentés par cette ligne ?"]
+    assert found.poll.question == "Êtes-vous tentés par cette ligne ?"
 
 
 def test_an_ending_without_reader_question_gives_the_default_poll() -> None:
@@ -112,8 +112,8 @@ def test_two_stances_become_the_answers() -> None:
 
 
 def test_stance_with_an_opinion_verb_is_reduced_to_the_stance() -> None:
-    question = "Seriez-vous déçu de ce départ ou pensez-vous qu'un nouveau visage fera du bien ?"
-    assert stance_options(question, "fr") == ["Déçu de ce départ", "Un nouveau visage fera du bien"]
+    question = "Seriez-vous déçu par la fermeture, ou pensez-vous qu'un nouveau lieu fera du bien ?"
+    assert stance_options(question, "fr") == ["Déçu par la fermeture", "Un nouveau lieu fera du bien"]
 
 
 def test_every_closed_question_gets_its_own_poll() -> None:

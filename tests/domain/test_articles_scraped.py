@@ -93,7 +93,7 @@ def test_rubric_markers_are_dropped() -> None:
 
 def test_a_title_cut_short_is_still_the_title() -> None:
     article = extract_text(
-        "Le tramway change d'horaire et revient le...\n\nLe tramway reviendra lundi. Il roulera tôt."
+        "Le tramway modifie son tracé et reviendra...\n\nLe tramway reviendra lundi. Il roulera tôt."
     )
-    assert article.title == "Le tramway change d'horaire et revient le..."
+    assert article.title == "Le tramway modifie son tracé et reviendra..."
     assert article.text.startswith("Le tramway reviendra lundi.")

@@ -14,7 +14,7 @@ ARTICLE = (
     "Les travaux ont coûté 380 millions d'euros et ont duré quatre ans. "
     "La ligne dessert 21 stations entre la gare et le campus universitaire. "
     "Le maire promet une deuxième ligne avant 2030, si les finances le permettent.\n\n"
-    "Le succès sera-t-il au rendez-vous ? Trouvez-vous ce tracé judicieux ? "
+    "La réussite viendra-t-elle enfin ? Trouvez-vous ce tracé judicieux ? "
     "Prendrez-vous le tramway pour aller travailler ? Qu'en pensez-vous ?\n\n"
     "Dites-le-nous dans les commentaires."
 )

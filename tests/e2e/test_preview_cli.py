@@ -13,7 +13,7 @@ from bot.articles.pipeline import analyse
 from bot.articles.preview import Overrides, resolve_polls
 
 QUESTIONS = (
-    "Le succès sera-t-il au rendez-vous ? Prendrez-vous le tramway pour aller travailler ? "
+    "La réussite viendra-t-elle enfin ? Prendrez-vous le tramway pour aller travailler ? "
     "Utilisez-vous le bus aujourd'hui ? Qu'en pensez-vous ?"
 )
 ARTICLE = f"""La ville de Lorvin inaugure son tramway
@@ -47,7 +47,7 @@ def test_preview_prints_title_summary_questions_poll_and_keywords(
     assert "La ville de Lorvin a inauguré lundi 3 mars" in out
     assert "[closed] Prendrez-vous le tramway pour aller travailler ?" in out
     assert "[open] Qu'en pensez-vous ?" in out
-    assert "Le succès sera-t-il" not in out  # speculation, not a reader question
+    assert "La réussite viendra-t-elle" not in out  # speculation, not a reader question
     assert "Poll 1 (scale): Prendrez-vous le tramway pour aller travailler ?" in out
     assert "Poll 2 (scale): Utilisez-vous le bus aujourd'hui ?" in out
     assert "  - Plutôt oui" in out
