@@ -245,7 +245,8 @@ _CLOSER = re.compile(
     # Availability and schedule: "Diffusion ce soir à 21h05 sur M6.", "Le coffret sort le 4 avril."
     r"diffusion|diffusée?s?|rediffusion|replay|streaming|à\s+(?:re)?voir|à\s+(?:re)?découvrir|"
     r"sort(?:ira|iront|ent)?\s+(?:le|en|dès|ce)|sortie\s+(?:le|prévue|en)|en\s+salles?|au\s+cinéma|"
-    r"en\s+librairie|dès\s+(?:le|ce|aujourd['’]hui|demain)|ce\s+soir|publié\s+le|prix\s+de)\b"
+    r"en\s+librairie|dès\s+(?:le|ce|aujourd['’]hui|demain)|ce\s+soir|publié\s+le|prix\s+de|"
+    r"vos\s+(?:avis|réactions|commentaires|impressions)|votre\s+avis)\b"
     r"|\b\d{1,2}\s?h\s?\d{0,2}\b|€",
     re.IGNORECASE,
 )
@@ -394,6 +395,12 @@ _IMPERSONAL = re.compile(
 _SPECULATIVE_INVERSION = re.compile(
     r"\b\w+(?:ra|ront|rait|raient|rez)-(?:t-)?(?:il|elle|ils|elles|on)\b", re.IGNORECASE
 )
+# Questions about the site rather than the subject: "Cet article vous a plu ?", "Envie d'en savoir plus ?".
+_PROMOTIONAL_QUESTION = re.compile(
+    r"\b(?:cet\s+article|notre\s+(?:newsletter|site|application|appli|magazine)|nos\s+(?:articles|offres)|"
+    r"en\s+savoir\s+plus|abonn\w*|recevoir\s+nos|this\s+article|our\s+newsletter|learn\s+more)\b",
+    re.IGNORECASE,
+)
 _IMPERATIVE = re.compile(r"^(?:dites|donnez|imaginez|racontez|partagez|tell|imagine)\b", re.IGNORECASE)
 
 
@@ -415,6 +422,8 @@ def addresses_reader(question: str, lang: str = "fr") -> bool:
     au rendez-vous ?") or a verbless aside ("Bientôt la fin du chantier ?") is not.
     """
     body = _strip_lead_in(question).strip()
+    if _PROMOTIONAL_QUESTION.search(body):
+        return False
     if _SECOND_PERSON.search(body) or _IMPERATIVE.match(body) or _IMPERSONAL.match(body) or _HEADER.match(body):
         return True
     if classify_question(question, lang) == "open" or _choice_options(question, lang) is not None:

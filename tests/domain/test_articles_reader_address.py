@@ -22,6 +22,7 @@ BODY = "La ville a présenté son nouveau tramway mardi. Les travaux dureront de
         "Le coffret sort le 4 avril.",
         "L'émission est à revoir en replay.",
         "(Crédit photo : Lorvin Métropole)",
+        "Vos avis nous intéressent.",
     ],
 )
 def test_question_followed_by_a_closer_is_found(closer: str) -> None:
@@ -75,6 +76,15 @@ def test_third_person_speculation_is_not_a_reader_question(question: str) -> Non
 )
 def test_questions_put_to_the_reader(question: str) -> None:
     assert addresses_reader(question, "fr")
+
+
+@pytest.mark.parametrize(
+    "question", ["Cet article vous a plu ?", "Vous voulez en savoir plus ?", "Envie de recevoir nos alertes ?"]
+)
+def test_questions_about_the_site_are_not_reader_questions(question: str) -> None:
+    assert not addresses_reader(question, "fr")
+    found = reader_questions(f"{BODY} Prendrez-vous ce tramway ? {question}", "fr")
+    assert [q.text for q in found.questions] == ["Prendrez-vous ce tramway ?"]
 
 
 def test_the_reader_question_wins_over_the_speculation_next_to_it() -> None:
