@@ -29,8 +29,8 @@ _TITLE_WEIGHT = 1.0  # similarity to the title
 _POSITION_WEIGHT = 2.0  # lead bias, fading out over the first 40 % of the article (news put the essentials first)
 _FACT_WEIGHT = 0.04  # per figure or proper noun, capped at 8
 _TITLE_COVER_WEIGHT = 1.0  # share of the title's concepts covered by the whole selection
-_ENTITY_COVER_WEIGHT = 1.5  # share of the article's names and figures (by frequency) the selection covers
-_ENTITY_FREQUENCY_POWER = 0.5  # how much repetition makes a name or figure central
+_ENTITY_COVER_WEIGHT = 8.0  # share of the article's distinct names and figures the selection covers
+_ENTITY_FREQUENCY_POWER = 0.0  # weight of repetition (0: a name met once counts like a recurring one)
 _FIGURE_WEIGHT = 3.0  # a figure or date against a name
 _POOL = 14  # best-scored sentences among which the set is chosen
 _FIRST_SENTENCE_BOOST = 2.0  # the lead sentence carries who, what and when
@@ -384,7 +384,7 @@ def summarize(
         scores.append(score)
         candidates.append(index)
     entities = [_entities(sentence, stops) for sentence in sentences]
-    # Names and figures weigh by how often the article repeats them (the main actors), normalised to 1.
+    # Names and figures (figures weigh more), normalised so that all of them together weigh 1.
     frequency: Counter[str] = Counter(e for found in entities for e in found)
     weights = {
         e: (_FIGURE_WEIGHT if e[:1].isdigit() else 1.0) * n**_ENTITY_FREQUENCY_POWER for e, n in frequency.items()
