@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
-from bot.__main__ import main
+from bot.__main__ import main, preview
 from bot.articles.extract import extract_text
 from bot.articles.pipeline import analyse
 from bot.articles.preview import Overrides, resolve_polls
+from bot.settings import Settings
 
 QUESTIONS = (
     "La réussite viendra-t-elle enfin ? Prendrez-vous le tramway pour aller travailler ? "
@@ -80,3 +83,49 @@ def test_preview_json_is_what_the_post_carries(article_file: Path, capsys: pytes
 def test_preview_of_a_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["preview", str(tmp_path / "absent.txt")]) == 2
     assert "Fichier introuvable" in capsys.readouterr().err
+
+
+PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
+<title>La ville de Lorvin inaugure son tramway</title></head><body><article>
+<h1>La ville de Lorvin inaugure son tramway</h1>
+<p>La ville de Lorvin a inauguré lundi 3 mars sa première ligne de tramway, longue de 12 kilomètres.
+Les travaux ont coûté 380 millions d'euros et ont duré quatre ans.</p>
+<p>La ligne dessert 21 stations entre la gare et le campus universitaire.
+Le maire promet une deuxième ligne avant 2030.</p>
+<p>Prendrez-vous le tramway pour aller travailler ? Qu'en pensez-vous ?</p>
+</article></body></html>"""
+
+
+@pytest.fixture
+async def local_site() -> AsyncIterator[str]:
+    app = web.Application()
+
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(text=PAGE, content_type="text/html", charset="utf-8")
+
+    app.router.add_get("/tramway", page)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}/tramway"
+    await runner.cleanup()
+
+
+async def test_preview_of_a_url_fetches_it_like_the_bot(local_site: str, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = Settings.from_env({"TRIBUNE_FETCH_ALLOW": "127.0.0.1"})
+    assert await preview(settings, local_site, as_json=True) == 0
+    card = json.loads(capsys.readouterr().out)
+    assert card["url"] == local_site
+    assert card["title"] == "La ville de Lorvin inaugure son tramway"
+    assert [p["question"] for p in card["polls"]] == ["Prendrez-vous le tramway pour aller travailler ?"]
+    assert card["opinion_prompt"] == "Qu'en pensez-vous ?"
+
+
+async def test_preview_refuses_a_private_address_like_the_bot(
+    local_site: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await preview(Settings.from_env({}), local_site, as_json=False) == 2
+    err = capsys.readouterr().err
+    assert "127.0.0.1" in err and "Adresse refusée" in err
