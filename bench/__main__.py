@@ -19,6 +19,7 @@ GROUPS: dict[str, str] = {
     "digest": "bench.digest",
     "summary": "bench.summary",
     "web": "bench.web",
+    "quality": "bench.quality",
 }
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 HEADER = """# Benchmark results

@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run|sync|migrate|web]`.
+"""Command line: `python -m bot [run|sync|migrate|web|preview]`.
 
 Start-up lives here and only here: load `.env`, set up logging, read settings, open the store, run.
 """
@@ -55,7 +55,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="python -m bot",
         description="Tribune: turns news articles into community debate on Discord.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{run,sync,migrate,web}")
+    sub = parser.add_subparsers(dest="command", metavar="{run,sync,migrate,web,preview}")
     sub.add_parser("run", help="start the bot (the default)")
     sync = sub.add_parser("sync", help="publish the slash commands to Discord, then exit")
     sync.add_argument(
@@ -63,6 +63,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     sub.add_parser("migrate", help="apply pending database migrations and print the schema version")
     sub.add_parser("web", help="serve the public results alone (no Discord), on TRIBUNE_WEB_PORT")
+    preview = sub.add_parser("preview", help="print what /article post would post for a file or URL, without Discord")
+    preview.add_argument("source", help="a .txt, .md or .html file, or an http(s) URL")
+    preview.add_argument("--json", action="store_true", help="print JSON instead of text")
     args = parser.parse_args(argv)
     args.command = args.command or "run"
     return args
@@ -169,6 +172,45 @@ async def sync(settings: Settings, guild: str | None) -> int:
     return await with_bot(settings, publish)
 
 
+def _read_file(source: str) -> bytes | None:
+    from pathlib import Path
+
+    path = Path(source)
+    return path.read_bytes() if path.is_file() else None
+
+
+async def preview(settings: Settings, source: str, as_json: bool) -> int:
+    """Analyse an article exactly as `/article post` does and print the post's content."""
+    import json
+    from pathlib import Path
+
+    from bot.articles.errors import ArticleError
+    from bot.articles.extract import article_from_fetch, extract_file
+    from bot.articles.fetch import SafeFetcher
+    from bot.articles.llm import LLMConfig, LLMSummarizer
+    from bot.articles.pipeline import analyse_async
+    from bot.articles.preview import preview_card, render_card
+
+    try:
+        if source.startswith(("http://", "https://")):
+            result = await SafeFetcher(allow=settings.fetch_allow).fetch(source)
+            article = await asyncio.to_thread(article_from_fetch, result)
+        else:
+            data = await asyncio.to_thread(_read_file, source)
+            if data is None:
+                return fail(t("cli.preview_missing", path=source))
+            article = await asyncio.to_thread(extract_file, Path(source).name, data)
+    except ArticleError as exc:
+        return fail(t(exc.key, **exc.params))
+    config = None
+    if settings.llm_url and settings.llm_model:
+        config = LLMConfig(url=settings.llm_url, key=settings.llm_key, model=settings.llm_model)
+    analysis = await analyse_async(article, LLMSummarizer(config))
+    card = preview_card(analysis, url=article.url or (source if "://" in source else None))
+    print(json.dumps(card, ensure_ascii=False, indent=2) if as_json else render_card(card))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     load_dotenv(find_dotenv(usecwd=True))  # the .env of the directory the operator runs from
@@ -186,6 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
     if args.command == "sync":
         return asyncio.run(sync(settings, args.guild))
+    if args.command == "preview":
+        return asyncio.run(preview(settings, args.source, args.json))
     try:
         return asyncio.run(run(settings))
     except KeyboardInterrupt:

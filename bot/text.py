@@ -6,6 +6,9 @@ import unicodedata
 from typing import Any
 
 ELLIPSIS = "…"
+# Discord's message layout: action rows per message, buttons per row.
+MAX_ACTION_ROWS = 5
+BUTTONS_PER_ROW = 5
 
 # Discord's limits, in one table (https://discord.com/developers/docs/resources/message#embed-object-embed-limits
 # and the component reference). `bot.outgoing` applies them to everything Tribune sends.

@@ -17,7 +17,8 @@ from bot.articles.extract import article_from_fetch, extract_file, extract_text
 from bot.articles.fetch import SafeFetcher
 from bot.articles.llm import LLMConfig, LLMSummarizer
 from bot.articles.pipeline import Analysis, analyse_async
-from bot.articles.questions import PollSpec, parse_answers, poll_for_question, validate_poll_question
+from bot.articles.preview import Overrides, resolve_polls
+from bot.articles.questions import PollSpec, parse_answers
 from bot.client import report_error
 from bot.delivery import new_token, nonce
 from bot.errors import UserFacingError
@@ -63,37 +64,22 @@ SOURCE_OPTIONS = {
 
 
 @dataclass(frozen=True)
-class Overrides:
-    """What the moderator typed next to the article."""
-
-    question: str | None = None
-    answers: str | None = None
-    duration: str | None = None
-
-
-@dataclass(frozen=True)
 class Prepared:
     """An analysed article and the poll it will carry, ready to post (or to preview)."""
 
     analysis: Analysis
     url: str | None
-    poll: PollSpec
+    polls: tuple[PollSpec, ...]
     duration: timedelta
+
+    @property
+    def poll(self) -> PollSpec:
+        """The first poll (the moderator's, when given)."""
+        return self.polls[0]
 
 
 def thread_name(title: str, language: str) -> str:
     return shorten(t("article.thread_name", language, title=title), THREAD_NAME_MAX)
-
-
-def resolve_poll(analysis: Analysis, overrides: Overrides) -> PollSpec:
-    """The detected poll, or the moderator's question and answers (validated like `/poll create`)."""
-    spec = analysis.questions.poll
-    if overrides.question:
-        spec = poll_for_question(validate_poll_question(overrides.question), analysis.language)
-    if overrides.answers:
-        answers = parse_answers(overrides.answers)
-        spec = PollSpec(spec.question, answers, "choice", [None] * len(answers))
-    return spec
 
 
 class PasteModal(discord.ui.Modal):
@@ -200,12 +186,12 @@ class ArticlesCog(
         self, article: ExtractedArticle, url: str | None, overrides: Overrides, settings: GuildSettings
     ) -> Prepared:
         analysis = await analyse_async(article, self.summarizer)
-        poll = resolve_poll(analysis, overrides)
+        polls = tuple(resolve_polls(analysis, overrides))
         if overrides.duration:
             duration = parse_poll_duration(overrides.duration)
         else:
             duration = timedelta(seconds=settings.poll_duration_seconds)
-        return Prepared(analysis, url or article.url, poll, duration)
+        return Prepared(analysis, url or article.url, polls, duration)
 
     def target_channel(self, interaction: discord.Interaction, channel_id: int | None, settings: GuildSettings) -> Any:
         """The channel given, else the server's articles channel, else the current one."""
@@ -257,26 +243,30 @@ class ArticlesCog(
     ) -> tuple[list[discord.Embed], discord.ui.View]:
         """Exactly the embeds the post will carry, built from unsaved rows."""
         now = self.bot.now()
-        article, poll = self.rows(
-            prepared, interaction.guild_id or 0, interaction.user.id, now, article_id=0, poll_id=0
-        )
-        tally = compute_tally(poll.options, {}, 0)
-        return self.polls.message_parts(PollSnapshot(poll, tally, article, settings.language))
+        article, polls = self.rows(prepared, interaction.guild_id or 0, interaction.user.id, now, article_id=0)
+        tallies = [(poll, compute_tally(poll.options, {}, 0)) for poll in polls]
+        siblings = tuple(tallies) if len(tallies) > 1 else ()
+        snapshot = PollSnapshot(polls[0], tallies[0][1], article, settings.language, siblings)
+        return self.polls.message_parts(snapshot)
 
     def rows(
-        self, prepared: Prepared, guild_id: int, member_id: int, now: Any, *, article_id: int, poll_id: int
-    ) -> tuple[Article, Poll]:
-        new_article, new_poll = self.new_rows(prepared, guild_id, member_id, now)
+        self, prepared: Prepared, guild_id: int, member_id: int, now: Any, *, article_id: int
+    ) -> tuple[Article, list[Poll]]:
+        """Unsaved rows for the preview (ids 0: nothing is stored)."""
+        new_article, new_polls = self.new_rows(prepared, guild_id, member_id, now)
         article = Article(id=article_id, message_id=None, thread_id=None, **vars(new_article))  # type: ignore[arg-type]
-        poll = Poll(
-            id=poll_id, guild_id=guild_id, article_id=article_id, question=new_poll.question, kind=new_poll.kind,
-            mode="buttons", multiple=False, anonymous=True, role_id=None, status="open", channel_id=None,
-            message_id=None, thread_id=None, created_by=member_id, created_at=now, closes_at=new_poll.closes_at,
-            closed_at=None, options=tuple(new_poll.options),
-        )  # fmt: skip
-        return article, poll
+        polls = [
+            Poll(
+                id=0, guild_id=guild_id, article_id=article_id, question=new_poll.question, kind=new_poll.kind,
+                mode="buttons", multiple=False, anonymous=True, role_id=None, status="open", channel_id=None,
+                message_id=None, thread_id=None, created_by=member_id, created_at=now, closes_at=new_poll.closes_at,
+                closed_at=None, options=tuple(new_poll.options),
+            )
+            for new_poll in new_polls
+        ]  # fmt: skip
+        return article, polls
 
-    def new_rows(self, prepared: Prepared, guild_id: int, member_id: int, now: Any) -> tuple[NewArticle, NewPoll]:
+    def new_rows(self, prepared: Prepared, guild_id: int, member_id: int, now: Any) -> tuple[NewArticle, list[NewPoll]]:
         analysis, source = prepared.analysis, prepared.analysis.article
         new_article = NewArticle(
             guild_id=guild_id,
@@ -296,18 +286,19 @@ class ArticlesCog(
             keywords=list(analysis.keywords),
             questions=[{"text": q.text, "kind": q.kind} for q in analysis.questions.questions],
         )
-        spec = prepared.poll
-        options = [PollOption(i, answer, spec.scores[i]) for i, answer in enumerate(spec.answers)]
-        new_poll = NewPoll(
-            guild_id=guild_id,
-            question=spec.question,
-            kind=spec.kind,
-            options=options,
-            created_by=member_id,
-            created_at=now,
-            closes_at=now + prepared.duration,
-        )
-        return new_article, new_poll
+        new_polls = [
+            NewPoll(
+                guild_id=guild_id,
+                question=spec.question,
+                kind=spec.kind,
+                options=[PollOption(i, answer, spec.scores[i]) for i, answer in enumerate(spec.answers)],
+                created_by=member_id,
+                created_at=now,
+                closes_at=now + prepared.duration,
+            )
+            for spec in prepared.polls
+        ]
+        return new_article, new_polls
 
     # --- publishing --------------------------------------------------------------------------------------
 
@@ -330,24 +321,27 @@ class ArticlesCog(
     async def publish(
         self, channel: discord.TextChannel, prepared: Prepared, member_id: int, feed_id: int | None = None
     ) -> discord.Message:
-        """Store the article and its poll, post one message, open its thread. A failure leaves nothing behind."""
+        """Store the article and its polls, post one message, open its thread. A failure leaves nothing behind."""
         guild_id = channel.guild.id
-        new_article, new_poll = self.new_rows(prepared, guild_id, member_id, self.bot.now())
+        new_article, new_polls = self.new_rows(prepared, guild_id, member_id, self.bot.now())
         token = new_token()
         # Written before the message is sent, with where it goes: a crash in between is settled at start-up.
         new_article = replace(new_article, feed_id=feed_id, channel_id=channel.id, post_token=token)
         try:
             async with self.bot.db.transaction() as conn:
                 article = await ArticleStore(conn).create(new_article)
-                poll = await PollStore(conn).create(
-                    NewPoll(**{**vars(new_poll), "article_id": article.id, "channel_id": channel.id})
-                )
+                polls = [
+                    await PollStore(conn).create(
+                        NewPoll(**{**vars(new_poll), "article_id": article.id, "channel_id": channel.id})
+                    )
+                    for new_poll in new_polls
+                ]
         except DuplicateArticle as duplicate:
             existing = duplicate.existing
             raise UserFacingError(
                 "article.duplicate", link=message_url(guild_id, existing.channel_id, existing.message_id)
             ) from None
-        snapshot = await self.polls.snapshot(poll.id)
+        snapshot = await self.polls.snapshot(polls[0].id, together=[poll.id for poll in polls])
         assert snapshot is not None
         embeds, view = self.polls.message_parts(snapshot)
         try:
@@ -355,16 +349,18 @@ class ArticlesCog(
         except BaseException:
             async with self.bot.db.transaction() as conn:
                 await ArticleStore(conn).delete(article.id)
-                await PollStore(conn).forget(poll.id)
+                for poll in polls:
+                    await PollStore(conn).forget(poll.id)
             raise
         async with self.bot.db.transaction() as conn:
             await ArticleStore(conn).set_message(article.id, channel.id, message.id)
-            await PollStore(conn).set_message(poll.id, channel.id, message.id)
+            for poll in polls:
+                await PollStore(conn).set_message(poll.id, channel.id, message.id)
         thread = await self.open_thread(message, article.title, snapshot.language)
         if thread is not None:
             async with self.bot.db.transaction() as conn:
                 await ArticleStore(conn).set_thread(article.id, thread.id)
-                await PollStore(conn).set_thread(poll.id, thread.id)
+                await PollStore(conn).set_thread_of_article(article.id, thread.id)
         return message
 
     async def resolve_unposted(self) -> None:

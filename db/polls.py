@@ -165,6 +165,15 @@ class PollStore:
             row = await cur.fetchone()
         return await self.get(row[0]) if row else None
 
+    async def of_message(self, message_id: int) -> list[Poll]:
+        """The live polls one message carries, by id: an article's post holds one per closed question."""
+        async with self.conn.execute(
+            "SELECT id FROM polls WHERE message_id = ? AND status != 'deleted' ORDER BY id", (message_id,)
+        ) as cur:
+            ids = [row[0] for row in await cur.fetchall()]
+        polls = [await self.get(poll_id) for poll_id in ids]
+        return [poll for poll in polls if poll is not None]
+
     async def by_article(self, article_id: int) -> Poll | None:
         async with self.conn.execute(
             "SELECT id FROM polls WHERE article_id = ? ORDER BY id LIMIT 1", (article_id,)

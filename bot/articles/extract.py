@@ -139,8 +139,9 @@ def _split_title(text: str) -> tuple[str | None, str]:
         and first
         and not lines[1].strip()
         and len(first) <= MAX_TITLE_CHARS
-        and not first.endswith((".", ":", ";", ","))
+        and (not first.endswith((".", ":", ";", ",")) or first.endswith(("...", "…")))
     ):
+        # A title cut short by the site ("… et reviendra...") is still the title.
         return first, "\n".join(lines[2:])
     return None, text
 

@@ -90,7 +90,8 @@ def _unmask(text: str, saved: list[str]) -> str:
 
 def _split_glued(match: re.Match[str]) -> str:
     following = match.string[match.end() :]
-    if _CAPS_SUFFIX.match(following):
+    # "opératoire.A partir": a one-letter capital before a lower-case word opens a sentence.
+    if _CAPS_SUFFIX.match(following) and not re.match(rf"[{UPPER}](?: [{LOWER}]|['’])", following):
         return match.group(0)
     return match.group(1) + " "
 
@@ -101,9 +102,108 @@ def _fix_glued(text: str) -> str:
     return _GLUED_QUESTION.sub(r"\1 ", text)
 
 
+# Intertitles and paragraphs glued with no separator: "un dossierChoqué", "de BaffieAssumant", "testéeAinsi".
+# A lower-case run of 3+ letters followed by a capitalised word; brands written in camel case are kept.
+_GLUED_HEADING = re.compile(rf"(?<=[{LOWER}]{{3}})(?=[{UPPER}][{LOWER}])")
+_WORD_AROUND = re.compile(r"[\w'’-]*$")
+CAMEL_CASE_NAMES = frozenset(
+    "playstation youtube linkedin whatsapp javascript typescript github gitlab powerpoint wordpress facetime "
+    "mastercard masterchef soundcloud dreamworks paypal blackberry macbook airpods airdrop deepmind deepseek "
+    "tiktok smackdown myspace onedrive onenote sharepoint powershell quicktime starcraft warcraft duckduckgo "
+    "oneplus tripadvisor deliveroo blablacar bnpparibas leboncoin doctolib skyrock teamviewer fortnite "
+    "streetview googleplay appstore playstore applepay applemusic smartphone".split()
+)
+_OPENERS = frozenset(
+    "le la les un une des du au aux pour mais et ainsi alors après avant dans en depuis selon si cette ce ces "
+    "cet il elle ils elles on nous je malgré pourtant cependant toutefois enfin lors quant comme face outre par "
+    "sur sous avec sans entre or donc puis reste autre certains plusieurs chez dès voici voilà the this it "
+    "they in on at for but and".split()
+)
+_OPENER_SUFFIX = re.compile(r"(?:ant|ment|ée?s?|ait)$")
+# Particles of names ("MacArthur", "DiCaprio", "LeBron", "VanDerBeek"): not a glued sentence.
+_NAME_PARTICLES = frozenset({"mac", "mc", "di", "de", "le", "la", "da", "du", "van", "von", "des", "del", "o"})
+# ">> LIRE AUSSI - Un autre article", "À lire aussi :", "VOIR AUSSI": links to other articles.
+_RELATED = re.compile(
+    r"^(?:>>|»|►|→)?\s*(?:[àÀaA]\s+)?(?:lire|voir|regarder)\s+(?:aussi|également)\s*[-:–—>].*$|^>>.*$",
+    re.IGNORECASE,
+)
+# Written in capitals, the marker may sit in the middle of a line the scraper glued together.
+_RELATED_CAPS = re.compile(r"\s*(?:>>|»|►|→)?\s*(?:[ÀA]\s+)?(?:LIRE|VOIR|REGARDER)\s+(?:AUSSI|ÉGALEMENT)\b.*$")
+_RUBRIC = re.compile(rf"\s*[-–—]\s*[{UPPER}][{UPPER}\s'’]{{3,}}[{UPPER}]\s*[-–—]\s*")
+_BULLET = re.compile(r"^\s*[•·▪▸►➜➤✓✔■□◆●○]\s*")
+_NAVIGATION = re.compile(
+    r"^(?:accueil|home)\s*[>›»/|]|^(?:partager|tweeter|imprimer|envoyer|publicité|commenter|réagir|"
+    r"voir\s+la\s+vidéo|cliquez\s+ici|abonnez-vous|newsletter|share|tweet|print|advertisement)\b[^.!?]{0,40}$",
+    re.IGNORECASE,
+)
+
+
+# A closing quotation mark glued to the next paragraph: «…fini"Jean-Marie…», «…fini»Jean-Marie…».
+_GLUED_AFTER_QUOTE = re.compile(rf"(?<=[\w.!?… ])([\"»”])(?=[{UPPER}][{LOWER}])")
+
+
+def _glue_points(paragraph: str) -> list[int]:
+    points: list[int] = []
+    for match in _GLUED_AFTER_QUOTE.finditer(paragraph):
+        # A straight quote closes when it is the second of its pair.
+        quote, before = match.group(1), paragraph[match.start() - 1]
+        if quote == "»" or (before != " " and (quote == "”" or paragraph.count('"', 0, match.end()) % 2 == 0)):
+            points.append(match.end())
+    for match in _GLUED_HEADING.finditer(paragraph):
+        at = match.start()
+        before = _WORD_AROUND.search(paragraph[:at])
+        word_start = before.start() if before else at
+        after = re.match(r"[\w'’-]*", paragraph[at:])
+        word = paragraph[word_start : at + (after.end() if after else 0)]
+        first = paragraph[word_start:at]
+        if word.casefold().strip("'’-") in CAMEL_CASE_NAMES or first.casefold() in _NAME_PARTICLES:
+            continue
+        if first[:1].isupper():
+            # "BaffieAssumant" but not "CrowdStrike": after a capitalised word, only a word that usually
+            # opens a sentence marks a glued paragraph.
+            second = paragraph[at : at + (after.end() if after else 0)]
+            if second.casefold() not in _OPENERS and not _OPENER_SUFFIX.search(second):
+                continue
+        if "\ue000" in paragraph[max(0, word_start - 1) : at + 1]:
+            continue
+        points.append(at)
+    return sorted(set(points))
+
+
+def has_glued_text(sentence: str) -> bool:
+    """Whether a sentence still holds text glued by the scraper ("un dossierChoqué")."""
+    return bool(_glue_points(sentence))
+
+
+def split_glued_headings(paragraph: str) -> list[str]:
+    """Cut a paragraph where an intertitle or the next paragraph was glued on with no separator."""
+    masked, saved = _mask(paragraph)
+    points = _glue_points(masked)
+    if not points:
+        return [paragraph]
+    pieces = [masked[a:b] for a, b in zip([0, *points], [*points, len(masked)], strict=True)]
+    return [_unmask(piece, saved).strip() for piece in pieces if piece.strip()]
+
+
+def clean_line(line: str, *, glued: bool = True) -> str:
+    """Drop related-article links, rubric markers, bullets and navigation from one line ("" if nothing stays).
+
+    ``glued=False`` keeps a capitalised "LIRE AUSSI" in the middle of the line: the line has not been cut
+    at its glued paragraphs yet, and the text after the link would go with it.
+    """
+    line = _BULLET.sub("", line)
+    if _NAVIGATION.match(line.strip()):
+        return ""
+    line = _RELATED.sub("", line.strip())
+    if glued:
+        line = _RELATED_CAPS.sub("", line)
+    line = _RUBRIC.sub(" ", line)
+    return line.strip()
+
+
 def _unwrap(block: str) -> list[str]:
     """Turn a block of lines into paragraphs: hard-wrapped lines are joined, real line breaks kept."""
-    lines = [line.strip() for line in block.split("\n")]
+    lines = [clean_line(line, glued=False) for line in block.split("\n")]
     lines = [line for line in lines if line]
     paragraphs: list[str] = []
     for line in lines:
@@ -160,9 +260,11 @@ def normalize_text(text: str, lang: str | None = None) -> str:
     paragraphs: list[str] = []
     for block in re.split(r"\n[ ]*\n", text):
         for paragraph in _unwrap(block):
-            normalized = normalize_paragraph(_MULTI_SPACE.sub(" ", paragraph), lang)
-            if normalized:
-                paragraphs.append(normalized)
+            for piece in split_glued_headings(paragraph):
+                piece = clean_line(piece)  # a related link glued between two paragraphs
+                normalized = normalize_paragraph(_MULTI_SPACE.sub(" ", piece), lang) if piece else ""
+                if normalized:
+                    paragraphs.append(normalized)
     return "\n\n".join(paragraphs)
 
 

@@ -26,7 +26,7 @@ from typing import Literal
 from bot.text import shorten, visible_text
 
 from .errors import PollInputError
-from .normalize import normalize_text, split_paragraphs, split_sentences
+from .normalize import UPPER, normalize_text, split_paragraphs, split_sentences
 
 QuestionKind = Literal["closed", "open"]
 PollKind = Literal["scale", "matrix", "choice"]
@@ -36,6 +36,7 @@ MAX_POLL_ANSWERS = 10
 MIN_POLL_ANSWERS = 2
 MAX_POLL_ANSWER_CHARS = 55
 MAX_READER_QUESTIONS = 6
+MAX_ARTICLE_POLLS = 3  # one action row each in the article's message, plus the 💬/📊 row
 
 # Scale scores on 0–100; "no opinion" carries no score.
 SCALE_SCORES: tuple[float | None, ...] = (100.0, 200.0 / 3.0, 100.0 / 3.0, 0.0, None)
@@ -108,6 +109,7 @@ class ReaderQuestions:
     opinion_detected: bool = False
     language: str = "fr"
     extra_questions: list[Question] = field(default_factory=list)
+    polls: list[PollSpec] = field(default_factory=list)
 
     @property
     def closed(self) -> list[Question]:
@@ -231,9 +233,59 @@ def _is_question(sentence: str) -> bool:
     return opened == closed and stripped.count('"') % 2 == 0
 
 
+# What may follow the closing questions without being part of the article: a call to comment, a closing
+# remark, an availability or promotional line, a signature. Skipped (at most a few) on the walk back.
+_CLOSER = re.compile(
+    r"\b(?:commentaires?|commentez|dites-(?:le|nous)|donnez(?:-nous)?\s+votre\s+avis|partagez|réagissez|"
+    r"n['’]hésitez\s+pas|laissez(?:-nous)?|écrivez-nous|racontez-nous|exprimez-vous|votez|répondez|"
+    r"rendez-vous|à\s+vous\s+de|c['’]est\s+à\s+vous|à\s+suivre|bon\s+visionnage|à\s+bientôt|"
+    r"disponibles?|en\s+vente|en\s+kiosque|précommande|retrouvez|à\s+retrouver|abonnez-vous|inscrivez-vous|"
+    r"newsletter|suivez-nous|téléchargez|tell\s+us|let\s+us\s+know|comments?|share\s+your|available|"
+    r"subscribe|sign\s+up|"
+    # Availability and schedule: "Diffusion ce soir à 21h05 sur M6.", "Le coffret sort le 4 avril."
+    r"diffusion|diffusée?s?|rediffusion|replay|streaming|à\s+(?:re)?voir|à\s+(?:re)?découvrir|"
+    r"sort(?:ira|iront|ent)?\s+(?:le|en|dès|ce)|sortie\s+(?:le|prévue|en)|en\s+salles?|au\s+cinéma|"
+    r"en\s+librairie|dès\s+(?:le|ce|aujourd['’]hui|demain)|ce\s+soir|publié\s+le|prix\s+de|"
+    r"vos\s+(?:avis|réactions|commentaires|impressions)|votre\s+avis)\b"
+    r"|\b\d{1,2}\s?h\s?\d{0,2}\b|€",
+    re.IGNORECASE,
+)
+MAX_CLOSER_WORDS = 25
+_SIGNATURE = re.compile(
+    rf"^(?:(?:[Pp]ar|[Bb]y|—|–|-)\s+)?[{UPPER}][\w'’.-]*(?:\s+[{UPPER}][\w'’.-]*){{0,3}}\.?$"
+    r"|^\(?(?:[Aa]vec\s+)?(?:AFP|Reuters|AP|Relaxnews)\)?\.?$"
+)
+MAX_TRAILING_CLOSERS = 3
+
+
+def is_closer(sentence: str) -> bool:
+    """A call to comment, a closing remark, a promotional line or a signature (not article content)."""
+    stripped = sentence.strip()
+    if _is_question(stripped):
+        return False
+    words = stripped.split()
+    if len(words) <= 6 and _SIGNATURE.match(stripped):
+        return True
+    if _SOURCE_LINE.match(stripped.lstrip("(")) or _SOURCE_LINE.match(stripped):
+        return True
+    if _CLOSER.search(stripped) and len(words) <= MAX_CLOSER_WORDS:
+        return True
+    # "À vous de jouer !", "Bonne lecture !": a short exclamation closes, it does not inform.
+    return stripped.endswith("!") and len(words) <= 8
+
+
 def find_reader_questions(text: str, lang: str = "fr") -> list[str]:
-    """The questions closing the article (in article order), from *normalised* text."""
+    """The questions closing the article (in article order), from *normalised* text.
+
+    Up to :data:`MAX_TRAILING_CLOSERS` closing lines after them are skipped (see :func:`is_closer`);
+    questions not addressed to the reader are dropped (see :func:`addresses_reader`).
+    """
+    return [q for q in _closing_questions(text, lang) if addresses_reader(q, lang)]
+
+
+def _closing_questions(text: str, lang: str) -> list[str]:
     found: list[str] = []
+    skipped = 0
     # Paragraphs are split into sentences lazily: the walk usually stops after one or two of them.
     for block in reversed(split_paragraphs(text)):
         paragraph = split_sentences(block, lang)
@@ -246,6 +298,9 @@ def find_reader_questions(text: str, lang: str = "fr") -> list[str]:
             continue
         stop = False
         for sentence in reversed(paragraph):
+            if not found and skipped < MAX_TRAILING_CLOSERS and is_closer(sentence):
+                skipped += 1
+                continue
             if _HEADER.match(sentence.strip()):
                 # "Et vous ?" opens the question block; alone at the very end, it is the question.
                 if not found and _is_question(sentence):
@@ -271,7 +326,7 @@ def find_reader_questions(text: str, lang: str = "fr") -> list[str]:
 # --------------------------------------------------------------------------------------------------
 
 _LEAD_IN = re.compile(
-    r"^(?:et\s+vous|et\s+toi|selon\s+vous|d['’]après\s+vous|à\s+votre\s+avis|pour\s+vous|enfin|"
+    r"^(?:et[-\s]vous|et[-\s]toi|selon\s+vous|d['’]après\s+vous|à\s+votre\s+avis|pour\s+vous|enfin|"
     r"alors|concrètement|in\s+your\s+opinion|and\s+you|so|finally|according\s+to\s+you)\s*,\s*",
     re.IGNORECASE,
 )
@@ -324,14 +379,68 @@ _ARTICLE_WORDS = frozenset(
 )
 
 
+# "En tout cas, quelle série…", "Alors, combien…", "Et-vous, que…" (sic): a short opener before the real
+# question word; stripped before classifying.
+_SHORT_LEAD_IN = re.compile(r"^(?:[^\s,?]+\s+){0,3}[^\s,?]+\s*,\s*(?=\S)")
+_SECOND_PERSON = re.compile(
+    r"(?<!rendez-)\b(?:vous|votre|vos|tu|te|toi|ton|ta|tes|you|your|yours)\b|\b(?:t)['’]", re.IGNORECASE
+)
+# Impersonal debate questions put to the reader: "Faut-il…", "Doit-on…", "Should vendors…".
+_IMPERSONAL = re.compile(
+    r"^(?:faut-il|fallait-il|faudrait-il|doit-on|devrait-on|peut-on|pourrait-on|est-ce|y\s+a-t-il|"
+    r"va-t-on|a-t-on|should|must|is\s+it|are\s+we|do\s+we|can\s+we|could\s+we|would|will\s+you)\b",
+    re.IGNORECASE,
+)
+# Third-person future or conditional inversion: "viendra-t-elle", "suivront-ils", "serait-il".
+_SPECULATIVE_INVERSION = re.compile(
+    r"\b\w+(?:ra|ront|rait|raient|rez)-(?:t-)?(?:il|elle|ils|elles|on)\b", re.IGNORECASE
+)
+# Questions about the site rather than the subject: "Cet article vous a plu ?", "Envie d'en savoir plus ?".
+_PROMOTIONAL_QUESTION = re.compile(
+    r"\b(?:cet\s+article|notre\s+(?:newsletter|site|application|appli|magazine)|nos\s+(?:articles|offres)|"
+    r"en\s+savoir\s+plus|abonn\w*|recevoir\s+nos|this\s+article|our\s+newsletter|learn\s+more)\b",
+    re.IGNORECASE,
+)
+_IMPERATIVE = re.compile(r"^(?:dites|donnez|imaginez|racontez|partagez|tell|imagine)\b", re.IGNORECASE)
+
+
 def _strip_lead_in(question: str) -> str:
-    return _LEAD_IN.sub("", question.strip(), count=1)
+    stripped = _LEAD_IN.sub("", question.strip(), count=1)
+    if stripped != question.strip():
+        return stripped
+    match = _SHORT_LEAD_IN.match(stripped)
+    if match and _OPEN_START.match(stripped[match.end() :]):
+        return stripped[match.end() :]
+    return stripped
+
+
+def addresses_reader(question: str, lang: str = "fr") -> bool:
+    """Whether a closing question is put to the reader.
+
+    Second person ("vous", "votre", "tu"), "selon vous", an imperative, an impersonal debate question
+    ("Faut-il…") or an open question ("Pourquoi ?") are; a third-person speculation ("La réussite viendra-t-elle
+    au rendez-vous ?") or a verbless aside ("Bientôt la fin du chantier ?") is not.
+    """
+    body = _strip_lead_in(question).strip()
+    if _PROMOTIONAL_QUESTION.search(body):
+        return False
+    if _SECOND_PERSON.search(body) or _IMPERATIVE.match(body) or _IMPERSONAL.match(body) or _HEADER.match(body):
+        return True
+    if classify_question(question, lang) == "open" or _choice_options(question, lang) is not None:
+        return True
+    if lang != "fr":
+        return True
+    if _SPECULATIVE_INVERSION.search(body):
+        return False
+    # Third person with a present or past inversion ("Le CSA a-t-il raison ?") is a debate question;
+    # without any verb form it is an aside.
+    return bool(_INVERTED_SUBJECT.search(body))
 
 
 def classify_question(question: str, lang: str = "fr") -> QuestionKind:
     """ "closed" (answerable by yes/no or by picking options) or "open"."""
     body = _strip_lead_in(question).rstrip(" ?")
-    if _choice_options(question, lang) is not None:
+    if _choice_options(question, lang) is not None or stance_options(question, lang) is not None:
         return "closed"
     if _OPEN_START.match(body):
         return "open"
@@ -429,10 +538,53 @@ def _choice_options(question: str, lang: str) -> list[str] | None:
     return options
 
 
+# "Regretterez-vous le bus ou pensez-vous, au contraire, que le tram … ?": two stances, each its own clause
+# opening on an inverted verb.
+_STANCE_SPLIT = re.compile(r",?\s+ou\s+(?:bien\s+)?(?=\w+-(?:vous|tu)\b)", re.IGNORECASE)
+_STANCE_VERB = re.compile(r"^\w+-(?:vous|tu)\b\s*,?\s*", re.IGNORECASE)
+_OPINION_VERB = re.compile(
+    r"^(?:pensez|pense|croyez|crois|trouvez|trouves|estimez|estimes|jugez|considérez|êtes|es|seriez|serais|serez|"
+    r"étiez|étais)-(?:vous|tu)\b",
+    re.IGNORECASE,
+)
+_CONTRARY = re.compile(r"^(?:au\s+contraire|plutôt|à\s+l['’]inverse|à\s+l['’]opposé)\s*,?\s*", re.IGNORECASE)
+
+
+def stance_options(question: str, lang: str = "fr") -> list[str] | None:
+    """The two stances of "Serez-vous déçu … ou pensez-vous au contraire que … ?", as short answers."""
+    if lang != "fr":
+        return None
+    body = _strip_lead_in(question).rstrip(" ?").strip()
+    parts = _STANCE_SPLIT.split(body, maxsplit=1)
+    if len(parts) != 2 or not all(_STANCE_VERB.match(part) for part in parts):
+        return None
+    stances: list[str] = []
+    for part in parts:
+        clause = part
+        if _OPINION_VERB.match(clause):
+            # "Serez-vous déçu par la fermeture" → "Déçu par la fermeture"; "pensez-vous que X" → "X".
+            clause = _STANCE_VERB.sub("", clause, count=1)
+            clause = _CONTRARY.sub("", clause.strip(" ,"), count=1)
+            clause = re.sub(r"^qu['’]\s*|^que\s+", "", clause, flags=re.IGNORECASE)
+            clause = re.sub(r",\s*au\s+contraire\s*,", "", clause, flags=re.IGNORECASE)
+        clause = clause.strip(" ,;")
+        if len(clause.split()) < 1:
+            return None
+        stances.append(shorten(_capitalize(clause), MAX_POLL_ANSWER_CHARS))
+    if stances[0].casefold() == stances[1].casefold():
+        return None
+    return stances
+
+
 def poll_for_question(question: str, lang: str = "fr") -> PollSpec:
-    """Poll for a closed question: matrix for two qualities, choice for options, yes/no scale otherwise."""
+    """Poll for a closed question: matrix for two qualities, choice for options or two stances, yes/no
+    scale otherwise."""
     t = _texts(lang)
     text = shorten(question, MAX_POLL_QUESTION_CHARS)
+    stances = stance_options(question, lang)
+    if stances is not None:
+        answers = [*stances, t["no_opinion"]]
+        return PollSpec(text, answers, "choice", [None] * len(answers))
     qualities = _matrix_qualities(question, lang)
     if qualities is not None:
         a, b = qualities
@@ -456,8 +608,9 @@ def poll_for_question(question: str, lang: str = "fr") -> PollSpec:
 def reader_questions(text: str, lang: str = "fr", *, normalized: bool = False) -> ReaderQuestions:
     """Detect and classify the reader questions of an article, and derive the poll and opinion prompt.
 
-    The poll comes from the first closed question, the opinion prompt from the first open one; the
-    defaults ("Cet article vous semble-t-il crédible ?" / "Quel est votre avis sur le sujet ?") fill in.
+    Each closed question becomes a poll (up to :data:`MAX_ARTICLE_POLLS`; ``poll`` is the first), the
+    opinion prompt comes from the first open one; the defaults ("Cet article vous semble-t-il
+    crédible ?" / "Quel est votre avis sur le sujet ?") fill in.
     """
     if not normalized:
         text = normalize_text(text, lang)
@@ -465,14 +618,15 @@ def reader_questions(text: str, lang: str = "fr", *, normalized: bool = False) -
     questions = [Question(q, classify_question(q, lang)) for q in found]
     closed = [q for q in questions if q.kind == "closed"]
     opened = [q for q in questions if q.kind == "open"]
-    poll = poll_for_question(closed[0].text, lang) if closed else default_poll(lang)
+    polls = [poll_for_question(q.text, lang) for q in closed[:MAX_ARTICLE_POLLS]] or [default_poll(lang)]
     prompt = opened[0].text if opened else default_opinion_prompt(lang)
     extra = closed[1:] + opened[1:]
     return ReaderQuestions(
         questions=questions,
-        poll=poll,
+        poll=polls[0],
         opinion_prompt=prompt,
         opinion_detected=bool(opened),
         language=lang,
         extra_questions=extra,
+        polls=polls,
     )

@@ -39,7 +39,7 @@ from cogs.common import (
 from cogs.delivery import find_claimed_posts, footers_carry
 from cogs.polls.items import DYNAMIC_ITEMS
 from cogs.polls.publish import publish_poll, unpublish_poll
-from cogs.polls.render import poll_message
+from cogs.polls.render import article_message, poll_message
 from db.articles import Article, ArticleStore
 from db.guild_settings import GuildSettingsStore
 from db.polls import NewPoll, Poll, PollOption, PollStore
@@ -64,6 +64,8 @@ class PollSnapshot:
     tally: Tally
     article: Article | None
     language: str
+    # Every poll of the article's message, this one included, when it carries more than one.
+    siblings: tuple[tuple[Poll, Tally], ...] = ()
 
 
 class DeleteConfirmation(discord.ui.View):
@@ -118,7 +120,9 @@ class PollsCog(
 
     # --- rendering -------------------------------------------------------------------------------------
 
-    async def snapshot(self, poll_id: int) -> PollSnapshot | None:
+    async def snapshot(self, poll_id: int, together: Sequence[int] = ()) -> PollSnapshot | None:
+        """The poll as its message shows it. An article's post may carry several polls: they are read from
+        the message (or given in ``together``, in order, before the message exists)."""
         async with self.bot.db.read() as conn:
             store = PollStore(conn)
             poll = await store.get(poll_id)
@@ -127,14 +131,26 @@ class PollsCog(
             counts = await store.counts(poll_id)
             article = await ArticleStore(conn).get(poll.article_id) if poll.article_id else None
             settings = await GuildSettingsStore(conn).get(poll.guild_id)
+            carried: list[Poll] = []
+            if together:
+                carried = [p for p in [await store.get(i) for i in together] if p is not None]
+            elif article is not None and poll.message_id is not None:
+                carried = await store.of_message(poll.message_id)
+            siblings: list[tuple[Poll, Tally]] = []
+            if len(carried) > 1:
+                for other in carried:
+                    other_counts = await store.counts(other.id)
+                    siblings.append((other, compute_tally(other.options, other_counts.per_option, other_counts.voters)))
         tally = compute_tally(poll.options, counts.per_option, counts.voters)
-        return PollSnapshot(poll, tally, article, settings.language)
+        return PollSnapshot(poll, tally, article, settings.language, tuple(siblings))
 
     def extra_buttons(self, snapshot: PollSnapshot) -> list[discord.ui.Item[Any]]:
         items = (build(snapshot) for build in self.extra_items)
         return [item for item in items if item is not None]
 
     def message_parts(self, snapshot: PollSnapshot) -> tuple[list[discord.Embed], discord.ui.View]:
+        if snapshot.article is not None and snapshot.siblings:
+            return article_message(snapshot.article, snapshot.siblings, snapshot.language, self.extra_buttons(snapshot))
         return poll_message(
             snapshot.poll, snapshot.tally, snapshot.language, snapshot.article, self.extra_buttons(snapshot)
         )
@@ -498,7 +514,13 @@ class PollsCog(
         language = member_language(interaction)
         async with self.bot.db.transaction() as conn:
             deleted = await PollStore(conn).mark_deleted(poll.id, self.bot.now())
-        if deleted and poll.message_id and poll.channel_id:
+        remaining: list[Poll] = []
+        if deleted and poll.message_id:
+            async with self.bot.db.read() as conn:
+                remaining = await PollStore(conn).of_message(poll.message_id)
+        if remaining:
+            self.request_render(remaining[0])  # the article's other polls stay: the message loses this one
+        elif deleted and poll.message_id and poll.channel_id:
             try:
                 await self.bot.get_partial_messageable(poll.channel_id).get_partial_message(poll.message_id).delete()
             except discord.NotFound:

@@ -11,14 +11,13 @@ import discord
 from bot.i18n import t
 from bot.i18n.formatting import format_date
 from bot.polls.tally import Tally, render_tally
-from bot.text import shorten
+from bot.text import BUTTONS_PER_ROW, shorten
 from cogs.polls.items import ResultsButton, VoteButton
 from db.articles import Article
 from db.polls import Poll
 
 OPEN_COLOUR = discord.Colour(0x5865F2)
 CLOSED_COLOUR = discord.Colour(0x4E5058)
-BUTTONS_PER_ROW = 5
 
 # Discord's embed limits (the emulator enforces the same ones).
 TITLE_MAX, DESCRIPTION_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, FOOTER_MAX = 256, 4096, 256, 1024, 2048
@@ -57,6 +56,11 @@ def article_embed(article: Article, language: str) -> discord.Embed:
         embed.set_author(name=shorten(" · ".join(source), 256))
     if article.image_url and article.image_url.startswith(("http://", "https://")):
         embed.set_thumbnail(url=article.image_url)
+    # The open reader questions are the debate's prompt: shown on the post, asked again by 💬.
+    debated = [q["text"] for q in article.questions or () if q.get("kind") == "open" and q.get("text")]
+    if debated:
+        value = shorten("\n".join(debated), FIELD_VALUE_MAX)
+        embed.add_field(name=t("article.debate_field", language), value=value, inline=False)
     if article.keywords:
         embed.set_footer(text=shorten(" · ".join(article.keywords), FOOTER_MAX))
     return embed
@@ -108,3 +112,36 @@ def poll_message(
     card = article_embed(article, language)
     results = poll_embed(poll, tally, language)
     return [card, results], poll_view(poll, language, extra)
+
+
+def rows_of(answer_count: int) -> int:
+    """Action rows a poll's answer buttons take."""
+    return (answer_count - 1) // BUTTONS_PER_ROW + 1
+
+
+def article_message(
+    article: Article,
+    polls: Sequence[tuple[Poll, Tally]],
+    language: str,
+    extra: Sequence[discord.ui.Item[Any]] = (),
+) -> tuple[list[discord.Embed], discord.ui.View]:
+    """An article post with several polls: the card, one results embed per poll, each poll's answers on its
+    own row(s), then the extra buttons and one 📊 per poll on the last row."""
+    embeds = [article_embed(article, language), *(poll_embed(poll, tally, language) for poll, tally in polls)]
+    view = discord.ui.View(timeout=None)
+    row = 0
+    for poll, _ in polls:
+        closed = poll.status != "open"
+        for index, option in enumerate(poll.options):
+            button = VoteButton(poll.id, option.position, shorten(option.label, 80), disabled=closed)
+            button.row = row + index // BUTTONS_PER_ROW
+            view.add_item(button)
+        row += rows_of(len(poll.options))
+    for item in extra:
+        item.row = row
+        view.add_item(item)
+    for number, (poll, _) in enumerate(polls, start=1):
+        results = ResultsButton(poll.id, t("poll.results_button_numbered", language, number=number))
+        results.row = row
+        view.add_item(results)
+    return embeds, view

@@ -187,3 +187,19 @@ async def test_final_results_are_owed_from_the_close_until_recorded(db: Database
         assert [p.token for p in await store.pending_results()] == ["tokencccc0"]  # a new close, a new token
     async with db.read() as conn, conn.execute("SELECT results_message_id FROM polls WHERE id = ?", (first.id,)) as cur:
         assert tuple(await cur.fetchone()) == (4242,)
+
+
+async def test_polls_of_one_message_in_order_without_the_deleted_ones(db: Database) -> None:
+    async with db.transaction() as conn:
+        store = PollStore(conn)
+        first = await store.create(new_poll(question="Première ?"))
+        second = await store.create(new_poll(question="Deuxième ?"))
+        third = await store.create(new_poll(question="Troisième ?"))
+        other = await store.create(new_poll(question="Ailleurs ?"))
+        for poll in (first, second, third):
+            await store.set_message(poll.id, channel_id=10, message_id=11)
+        await store.set_message(other.id, channel_id=10, message_id=12)
+        await store.mark_deleted(second.id, NOW)
+    async with db.read() as conn:
+        carried = await PollStore(conn).of_message(11)
+    assert [p.question for p in carried] == ["Première ?", "Troisième ?"]
