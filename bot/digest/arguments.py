@@ -114,8 +114,9 @@ def _add(into: dict[str, float], vector: dict[str, float], weight: float) -> Non
         into[term] = into.get(term, 0.0) + w * weight
 
 
-def _heaviest(vector: dict[str, float]) -> list[str]:
-    return sorted(vector, key=lambda term: (-vector[term], term))[:INDEX_TERMS]
+def _heaviest(vector: dict[str, float], shared: set[str]) -> list[str]:
+    # A term no other opinion uses cannot lead anywhere: the heaviest of the shared ones.
+    return sorted((term for term in vector if term in shared), key=lambda term: (-vector[term], term))[:INDEX_TERMS]
 
 
 class _Groups:
@@ -149,31 +150,33 @@ class _Groups:
 
 
 def _leader_pass(
-    vectors: Sequence[dict[str, float]], weights: Sequence[float], order: Sequence[int]
+    vectors: Sequence[dict[str, float]], weights: Sequence[float], order: Sequence[int], keys: Sequence[list[str]]
 ) -> tuple[list[int], _Groups]:
     groups = _Groups()
     assignment = [-1] * len(vectors)
     for point in order:
-        keys = _heaviest(vectors[point])
-        group, similarity = groups.best(vectors[point], keys)
+        group, similarity = groups.best(vectors[point], keys[point])
         if group >= 0 and similarity >= JOIN_SIMILARITY:
             groups.join(group, vectors[point], weights[point])
         else:
-            group = groups.open(vectors[point], weights[point], keys)
+            group = groups.open(vectors[point], weights[point], keys[point])
         assignment[point] = group
     return assignment, groups
 
 
 def _reassign(
-    vectors: Sequence[dict[str, float]], assignment: list[int], groups: _Groups, order: Sequence[int]
+    vectors: Sequence[dict[str, float]],
+    assignment: list[int],
+    groups: _Groups,
+    order: Sequence[int],
+    keys: Sequence[list[str]],
 ) -> list[int]:
     """Each point moves to the most similar final centroid among its candidates, if that beats its own."""
     moved = list(assignment)
     for point in order:
-        keys = _heaviest(vectors[point])
         own = assignment[point]
         own_similarity = dot(vectors[point], groups.sums[own]) / groups.norms[own]
-        group, similarity = groups.best(vectors[point], keys)
+        group, similarity = groups.best(vectors[point], keys[point])
         if group >= 0 and similarity > own_similarity + 1e-9:
             moved[point] = group
     return moved
@@ -236,8 +239,11 @@ def _cluster(opinions: Sequence[OpinionText], language: str) -> _Clustering:
         range(len(keys)),
         key=lambda p: (-max(opinions[i].useful for i in copies[p]), min(opinions[i].id for i in copies[p])),
     )
-    assignment, groups = _leader_pass(vectors, weights, order)
-    assignment = _reassign(vectors, assignment, groups, order)
+    document_frequency = Counter(term for key in keys for term in set(key))
+    shared = {term for term, count in document_frequency.items() if count > 1}
+    index_keys = [_heaviest(vector, shared) for vector in vectors]
+    assignment, groups = _leader_pass(vectors, weights, order, index_keys)
+    assignment = _reassign(vectors, assignment, groups, order, index_keys)
     by_group: dict[int, list[int]] = {}
     for point in order:
         if vectors[point]:

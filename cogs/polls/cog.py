@@ -15,6 +15,9 @@ from discord.ext import commands, tasks
 
 from bot.articles.questions import parse_answers, validate_poll_question, yes_no_scale
 from bot.charts import BarGroup, bar_chart_png
+from bot.digest.arguments import Argument
+from bot.digest.build import poll_arguments
+from bot.digest.render import arguments_text
 from bot.edits import EditCoalescer, RetryLater
 from bot.errors import UserFacingError
 from bot.i18n import t
@@ -22,7 +25,7 @@ from bot.polls.durations import parse_poll_duration
 from bot.polls.export import results_csv
 from bot.polls.recorder import VoteRecorder, VoteRequest
 from bot.polls.tally import Tally, compute_tally, render_tally
-from bot.text import shorten
+from bot.text import discord_len, shorten
 from cogs.common import (
     NO_MENTIONS,
     announce,
@@ -35,7 +38,7 @@ from cogs.common import (
     settings_of,
 )
 from cogs.polls.items import DYNAMIC_ITEMS
-from cogs.polls.render import poll_message
+from cogs.polls.render import DESCRIPTION_MAX, poll_message
 from db.articles import Article, ArticleStore
 from db.guild_settings import GuildSettingsStore
 from db.polls import NewPoll, Poll, PollOption, PollStore
@@ -194,8 +197,21 @@ class PollsCog(
         await interaction.response.send_message(text, ephemeral=True)
         self.request_render(poll_id, outcome.channel_id)
 
+    async def arguments(self, snapshot: PollSnapshot) -> tuple[Argument, ...]:
+        """What the members said, once the poll is closed: the debate of its article, grouped."""
+        if snapshot.poll.status != "closed" or snapshot.article is None:
+            return ()
+        async with self.bot.db.read() as conn:
+            return await poll_arguments(conn, snapshot.poll.id, snapshot.language)
+
+    async def results_text(self, snapshot: PollSnapshot, language: str) -> str:
+        """The tally, then "Ce que disent les membres" after the close, within an embed description."""
+        tally = render_tally(snapshot.tally, language)
+        debate = arguments_text(await self.arguments(snapshot), language, DESCRIPTION_MAX - discord_len(tally) - 2)
+        return f"{tally}\n\n{debate}" if debate else tally
+
     async def send_results(self, interaction: discord.Interaction, poll_id: int) -> None:
-        """Results with a chart, privately; only counts, never who voted."""
+        """Results with a chart, privately; only counts, never who voted (and the arguments once closed)."""
         language = member_language(interaction)
         snapshot = await self.snapshot(poll_id)
         if snapshot is None or snapshot.poll.status == "deleted" or snapshot.poll.guild_id != interaction.guild_id:
@@ -203,7 +219,7 @@ class PollsCog(
         await interaction.response.defer(ephemeral=True, thinking=True)
         chart = results_chart(snapshot, language)
         embed = discord.Embed(
-            title=shorten(snapshot.poll.question, 256), description=render_tally(snapshot.tally, language)
+            title=shorten(snapshot.poll.question, 256), description=await self.results_text(snapshot, language)
         )
         embed.set_image(url="attachment://resultats.png")
         await interaction.followup.send(embed=embed, file=chart, ephemeral=True)
@@ -253,7 +269,7 @@ class PollsCog(
     async def post_final_results(self, thread_id: int, snapshot: PollSnapshot) -> None:
         language = snapshot.language
         text = t("poll.final_results", language, question=shorten(snapshot.poll.question, 300))
-        embed = discord.Embed(description=render_tally(snapshot.tally, language))
+        embed = discord.Embed(description=await self.results_text(snapshot, language))
         embed.set_image(url="attachment://resultats.png")
         try:
             await self.bot.get_partial_messageable(thread_id).send(
