@@ -18,6 +18,7 @@ GROUPS: dict[str, str] = {
     "startup": "bench.startup",
     "digest": "bench.digest",
     "summary": "bench.summary",
+    "arguments": "bench.arguments",
 }
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 HEADER = """# Benchmark results
