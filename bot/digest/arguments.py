@@ -21,6 +21,7 @@ most of its voters took: pour, contre, or partagé.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -182,37 +183,46 @@ def _reassign(
     return moved
 
 
+def _unit_centroid(
+    group: Sequence[int], vectors: Sequence[dict[str, float]], weights: Sequence[float]
+) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for point in group:
+        _add(total, vectors[point], weights[point])
+    norm = _norm(total)
+    return {term: w / norm for term, w in total.items()}
+
+
 def _merge(members: list[list[int]], vectors: Sequence[dict[str, float]], weights: Sequence[float]) -> list[list[int]]:
-    """Average-linkage on centroids among the largest groups, until no pair is similar enough."""
+    """Centroid linkage among the largest groups, most similar pair first, until no pair is similar enough."""
     ranked = sorted(members, key=lambda group: (-sum(weights[p] for p in group), min(group)))
     head, tail = ranked[:MERGE_CANDIDATES], ranked[MERGE_CANDIDATES:]
-    centroids: list[dict[str, float] | None] = []
-    for group in head:
-        total: dict[str, float] = {}
-        for point in group:
-            _add(total, vectors[point], weights[point])
-        norm = _norm(total)
-        centroids.append({term: w / norm for term, w in total.items()})
-    similarity: dict[tuple[int, int], float] = {}
+    centroids: list[dict[str, float] | None] = [_unit_centroid(group, vectors, weights) for group in head]
+    # A heap of candidate pairs; a pair whose group changed since it was pushed is stale and skipped.
+    versions = [0] * len(head)
+    heap: list[tuple[float, int, int, int, int]] = []
     for a in range(len(head)):
         for b in range(a + 1, len(head)):
-            similarity[(a, b)] = dot(centroids[a], centroids[b])  # type: ignore[arg-type]
-    while similarity:
-        (a, b), best = max(similarity.items(), key=lambda item: (item[1], -item[0][0], -item[0][1]))
-        if best < MERGE_SIMILARITY:
-            break
+            similarity = dot(centroids[a], centroids[b])  # type: ignore[arg-type]
+            if similarity >= MERGE_SIMILARITY:
+                heap.append((-similarity, a, b, 0, 0))
+    heapq.heapify(heap)
+    while heap:
+        _, a, b, version_a, version_b = heapq.heappop(heap)
+        if centroids[a] is None or centroids[b] is None or (versions[a], versions[b]) != (version_a, version_b):
+            continue
         head[a] = head[a] + head[b]
         head[b] = []
         centroids[b] = None
-        total = {}
-        for point in head[a]:
-            _add(total, vectors[point], weights[point])
-        norm = _norm(total)
-        centroids[a] = {term: w / norm for term, w in total.items()}
-        similarity = {pair: value for pair, value in similarity.items() if b not in pair}
-        for other in range(len(head)):
-            if other != a and centroids[other] is not None:
-                similarity[(min(a, other), max(a, other))] = dot(centroids[a], centroids[other])  # type: ignore[arg-type]
+        centroids[a] = _unit_centroid(head[a], vectors, weights)
+        versions[a] += 1
+        for other, centroid in enumerate(centroids):
+            if other == a or centroid is None:
+                continue
+            similarity = dot(centroids[a], centroid)  # type: ignore[arg-type]
+            if similarity >= MERGE_SIMILARITY:
+                low, high = min(a, other), max(a, other)
+                heapq.heappush(heap, (-similarity, low, high, versions[low], versions[high]))
     return [group for group in head if group] + tail
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.digest.arguments import CONTRA, PRO
-from bot.digest.build import poll_arguments, prepare_digest
+from bot.digest.build import ARGUMENT_POLLS, poll_arguments, prepare_digest
 from bot.polls.voting import voter_key
 from db.database import Database
 from db.debate import DebateQueries
@@ -135,3 +135,29 @@ async def test_an_anonymous_polls_arguments_are_themes_and_reach_the_digest(db: 
     assert arguments and all(a.side is None for a in arguments)
     (section,) = digest.sections
     assert section.poll_id == poll and section.arguments == arguments
+
+
+async def test_the_digest_groups_the_debates_of_its_ten_most_followed_polls_only(db: Database) -> None:
+    polls = []
+    async with db.transaction() as conn:
+        for number in range(ARGUMENT_POLLS + 1):
+            article = await create_article(conn, key=chr(ord("c") + number))
+            poll = await create_poll(conn, article, anonymous=False)
+            polls.append(poll)
+            for member in range(number + 1):  # the later polls are the more followed
+                await vote(conn, poll, 500 + member, 0, anonymous=False)
+            for member, text in enumerate(texts_about_batteries()):
+                await OpinionStore(conn).upsert(GUILD, article, 700 + member, text, NOW)
+    async with db.read() as conn:
+        digest = await prepare_digest(conn, GuildSettings(guild_id=GUILD), NOW + timedelta(days=3), {})
+    with_arguments = [section.poll_id for section in digest.sections if section.arguments]
+    assert with_arguments == list(reversed(polls))[:ARGUMENT_POLLS]
+    assert [section.poll_id for section in digest.sections][-1] == polls[0]
+
+
+def texts_about_batteries() -> list[str]:
+    return [
+        "La batterie tient enfin toute la journée, c'est le vrai progrès.",
+        "Une batterie qui tient la journée entière, voilà ce qui compte.",
+        "Toute la journée sur une seule charge de batterie, enfin.",
+    ]
