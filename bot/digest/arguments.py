@@ -6,11 +6,11 @@ French-aware terms (`bot.articles.terms`), then:
 1. exact copies (same terms) are folded into one weighted point, so a pasted message cannot make a group;
 2. a single leader pass, most useful opinions first, puts each opinion in the group whose centroid is the
    most similar, or opens a new group under `JOIN_SIMILARITY`. The candidates are only the groups sharing
-   one of its heaviest terms (an inverted index), so the pass stays near linear: 10,000 opinions in well
-   under a second, where all-pairs agglomerative clustering is quadratic;
+   one of its heaviest terms that another opinion uses too (an inverted index), so the pass stays near
+   linear: 10,000 opinions in well under a second, where all-pairs agglomerative clustering is quadratic;
 3. one reassignment pass against the final centroids undoes the order's accidents;
-4. the largest groups are merged agglomeratively (centroid cosine ≥ `MERGE_SIMILARITY`), so no preset number
-   of groups is needed: the thresholds decide.
+4. the largest groups are merged agglomeratively, most similar pair first, while their centroids' cosine
+   is at least `MERGE_SIMILARITY`: no preset number of groups, the thresholds decide.
 
 Groups with fewer than `MIN_DISTINCT` different texts are left out (off-topic messages stay alone). Each
 group is named by its most characteristic words (frequent in the group, rare elsewhere) and quoted by its
