@@ -156,3 +156,19 @@ def test_the_result_does_not_depend_on_the_input_order() -> None:
 )
 def test_stance_of_a_vote(kind: str, options: list, positions: set[int], expected: str | None) -> None:
     assert stance_of(kind, options, positions) == expected
+
+
+def test_an_anonymous_debate_ignores_any_positions_it_is_handed() -> None:
+    from bot.digest.build import debate_arguments
+    from db.debate import DebateOpinion, PollDebate
+
+    opinions, _ = debate()
+    rows = tuple(DebateOpinion(o.id, 1000 + o.id, o.text, o.useful, 5, 6000 + o.id, frozenset({0})) for o in opinions)
+    labels = ["Crédible et pertinente", "Crédible, mais pas pertinente", "Pertinente, mais pas crédible"]
+    labels += ["Ni crédible ni pertinente", "Sans avis"]
+    options = tuple((position, label, None) for position, label in enumerate(labels))
+    public = debate_arguments(PollDebate(1, 9, "matrix", False, options, rows), "fr")
+    anonymous = debate_arguments(PollDebate(1, 9, "matrix", True, options, rows), "fr")
+    assert {a.side for a in public} == {PRO}  # everyone "voted" the first answer
+    assert anonymous and all(a.side is None for a in anonymous)
+    assert all(a.url and a.url.startswith("https://discord.com/channels/9/5/") for a in anonymous)
