@@ -20,6 +20,7 @@ GROUPS: dict[str, str] = {
     "summary": "bench.summary",
     "web": "bench.web",
     "quality": "bench.quality",
+    "arguments": "bench.arguments",
 }
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 HEADER = """# Benchmark results

@@ -14,15 +14,19 @@ matrix is ``S = X Xᵀ``, so each PageRank step is ``X (Xᵀ q)``: linear in the
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations, pairwise
 
 from .language import detect_language, stop_words
 from .normalize import has_glued_text, normalize_text, split_paragraph_sentences, strip_for_compare
+from .terms import TOKEN as _TOKEN
+from .terms import dot as _dot
+from .terms import stem as _stem
+from .terms import terms as _terms
+from .terms import tfidf_vectors as _vectors
 
 # Weights tuned on the project fixtures and the real development set (key facts, ROUGE against Lead-3).
 _TITLE_WEIGHT = 1.0  # similarity to the title
@@ -38,7 +42,6 @@ DEFAULT_MAX_SENTENCES = 3
 DEFAULT_MAX_CHARS = 600
 MAX_KEYWORDS = 5
 
-_TOKEN = re.compile(r"\w+(?:[.,]\d+)*", re.UNICODE)
 _TERMINAL = re.compile(r"[.!…»\"”)]$")
 _NUMBER = re.compile(r"\d")
 _PRONOUN_OPENERS = re.compile(
@@ -95,45 +98,6 @@ class Summary:
 # --------------------------------------------------------------------------------------------------
 # Tokens and vectors
 # --------------------------------------------------------------------------------------------------
-
-
-def _stem(word: str) -> str:
-    # Light plural folding ("puces" → "puce", "réseaux" → "réseau"): enough for overlap measures.
-    if len(word) > 4 and word[-1] in "sx" and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-def _terms(sentence: str, stops: frozenset[str]) -> list[str]:
-    terms: list[str] = []
-    for token in _TOKEN.findall(sentence.lower()):
-        if token in stops or (len(token) < 2 and not token.isdigit()):
-            continue
-        terms.append(_stem(token))
-    return terms
-
-
-def _vectors(term_lists: Sequence[list[str]]) -> list[dict[str, float]]:
-    """Unit TF-IDF vectors (sublinear tf, smoothed idf)."""
-    count = len(term_lists)
-    document_frequency: Counter[str] = Counter()
-    for terms in term_lists:
-        document_frequency.update(set(terms))
-    vectors: list[dict[str, float]] = []
-    for terms in term_lists:
-        weights = {
-            term: (1.0 + math.log(tf)) * (math.log((count + 1) / (document_frequency[term] + 1)) + 1.0)
-            for term, tf in Counter(terms).items()
-        }
-        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        vectors.append({term: w / norm for term, w in weights.items()})
-    return vectors
-
-
-def _dot(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(w * b.get(term, 0.0) for term, w in a.items())
 
 
 def _centrality(

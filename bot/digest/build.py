@@ -7,6 +7,7 @@ the cog. Rendering lives in `bot.digest.render`.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -15,15 +16,20 @@ from typing import Any
 
 import aiosqlite
 
+from bot.digest.arguments import Argument, OpinionText, find_arguments, stance_of
 from bot.digest.schedule import DigestPeriod, digest_period
 from bot.polls.tally import AnswerResult, Tally, compute_tally
 from bot.text import message_url
+from db.debate import DebateQueries, PollDebate
 from db.digests import DigestQueries, DigestRecord, DigestStore, PeriodActivity, PollActivity, TopOpinion
 from db.guild_settings import GuildSettings
 
 TOTALS_VERSION = 1
 COUNT_KEYS = ("polls", "votes", "participations", "opinions")
 OPINIONS_PER_POLL = 2
+# "Ce que disent les membres" under the most followed polls only: each takes a few milliseconds per hundred
+# opinions, and a long digest is read from the top.
+ARGUMENT_POLLS = 10
 
 NameResolver = Callable[[frozenset[int]], Awaitable[Mapping[int, str]]]
 
@@ -55,6 +61,7 @@ class PollSection:
     mean_score: float | None  # scale polls with votes only
     mean_delta: float | None  # versus the previous digest's average scale score
     opinions: tuple[QuotedOpinion, ...]
+    arguments: tuple[Argument, ...] = ()  # "Ce que disent les membres", under the poll that quotes the article
 
     @property
     def leading(self) -> tuple[AnswerResult, ...]:
@@ -158,8 +165,12 @@ def build_digest(
     settings: GuildSettings,
     names: Mapping[int, str],
     previous: DigestRecord | None = None,
+    arguments: Mapping[int, tuple[Argument, ...]] | None = None,
 ) -> Digest:
-    """Turn one period's aggregates into a digest (pure: same input, same digest)."""
+    """Turn one period's aggregates into a digest (pure: same input, same digest).
+
+    `arguments` maps a poll id to its debate's argument groups (`poll_arguments`).
+    """
     previous_totals = Totals.from_json(previous.totals) if previous is not None else None
     previous_mean = previous_totals.scale_mean if previous_totals is not None else None
     tallies = {poll.id: _tally(poll) for poll in activity.polls}
@@ -171,11 +182,13 @@ def build_digest(
         tally = tallies[poll.id]
         mean = tally.mean_score if poll.kind == "scale" else None
         opinions: tuple[QuotedOpinion, ...] = ()
+        groups: tuple[Argument, ...] = ()
         # Several polls may share an article: its opinions go under the most voted one, not repeated.
         if poll.article_id is not None and poll.article_id not in quoted_articles:
             quoted_articles.add(poll.article_id)
             top = activity.top_opinions.get(poll.article_id, ())[:OPINIONS_PER_POLL]
             opinions = tuple(_quote(settings.guild_id, opinion, names) for opinion in top)
+            groups = (arguments or {}).get(poll.id, ())
         sections.append(
             PollSection(
                 poll_id=poll.id,
@@ -189,6 +202,7 @@ def build_digest(
                 mean_score=mean,
                 mean_delta=mean - previous_mean if mean is not None and previous_mean is not None else None,
                 opinions=opinions,
+                arguments=groups,
             )
         )
 
@@ -241,4 +255,53 @@ async def prepare_digest(
     resolved = names if isinstance(names, Mapping) else await names(author_ids(activity))
     if previous is None and lookup_previous:
         previous = await DigestStore(conn).previous(settings.guild_id, period.week)
-    return build_digest(activity, period, settings, resolved, previous)
+    arguments = await _digest_arguments(conn, activity, settings.language)
+    return build_digest(activity, period, settings, resolved, previous, arguments)
+
+
+async def _digest_arguments(
+    conn: aiosqlite.Connection, activity: PeriodActivity, language: str
+) -> dict[int, tuple[Argument, ...]]:
+    """The argument groups of the polls whose section quotes their article, for the ARGUMENT_POLLS first."""
+    ranked = sorted(activity.polls, key=lambda poll: _rank_key(poll, _tally(poll)))
+    chosen: list[int] = []
+    articles: set[int] = set()
+    for poll in ranked:
+        if poll.article_id is not None and poll.article_id not in articles and len(chosen) < ARGUMENT_POLLS:
+            articles.add(poll.article_id)
+            chosen.append(poll.id)
+    queries = DebateQueries(conn)
+    debates = [debate for poll_id in chosen if (debate := await queries.for_poll(poll_id)) and debate.opinions]
+
+    def group_all() -> dict[int, tuple[Argument, ...]]:
+        return {debate.poll_id: debate_arguments(debate, language) for debate in debates}
+
+    # One trip off the event loop for all of them, so votes keep flowing meanwhile.
+    return await asyncio.to_thread(group_all) if debates else {}
+
+
+def debate_arguments(debate: PollDebate, language: str) -> tuple[Argument, ...]:
+    """The argument groups of one poll's debate; sides only where the store could link votes (public polls)."""
+    opinions = [
+        OpinionText(
+            id=opinion.id,
+            text=opinion.text,
+            useful=opinion.useful,
+            stance=None
+            if debate.anonymous or opinion.positions is None
+            else stance_of(debate.kind, debate.options, opinion.positions),
+            member_id=opinion.member_id,
+            url=message_url(debate.guild_id, opinion.thread_id, opinion.message_id),
+        )
+        for opinion in debate.opinions
+    ]
+    return find_arguments(opinions, language)
+
+
+async def poll_arguments(conn: aiosqlite.Connection, poll_id: int, language: str) -> tuple[Argument, ...]:
+    """Read a poll's visible opinions and group them ("Ce que disent les membres"); () without any."""
+    debate = await DebateQueries(conn).for_poll(poll_id)
+    if debate is None or not debate.opinions:
+        return ()
+    # Up to 10,000 opinions take a fifth of a second: off the event loop, so votes keep flowing meanwhile.
+    return await asyncio.to_thread(debate_arguments, debate, language)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.charts import BarGroup, bar_chart_png
+from bot.digest.arguments import CONTRA, DIVIDED, PRO, Argument
 from bot.digest.build import COUNT_KEYS, Digest, PollSection, QuotedOpinion
 from bot.digest.schedule import zone
 from bot.i18n import t, tn
@@ -122,6 +123,8 @@ class DigestMessage:
         return sum(embed.size() for embed in self.embeds)
 
 
+SIDE_KEYS = {PRO: "arguments.side.pro", CONTRA: "arguments.side.contra", DIVIDED: "arguments.side.divided"}
+
 # --- pieces -----------------------------------------------------------------------------------------------
 
 
@@ -211,7 +214,46 @@ def _section_description(section: PollSection, language: str, quote_limit: int |
         lines += ["", t("digest.opinions_heading", language)]
         # A blank line between quotes: consecutive "> " lines would merge into one block quote.
         lines.append("\n\n".join(_opinion(opinion, quote_limit, language) for opinion in section.opinions))
+    if section.arguments:
+        lines += ["", *argument_lines(section.arguments, language, quote_limit)]
     return "\n".join(lines)
+
+
+def _argument(argument: Argument, language: str, quote_limit: int | None) -> str:
+    words = ", ".join(escape_markdown(word) for word in argument.words)
+    count = format_number(argument.size, language)
+    if argument.side is None:
+        head = tn("arguments.theme", argument.size, language, words=words, number=count)
+    else:
+        # A choice poll's side is one of its answers, written by whoever made the poll.
+        side = t(SIDE_KEYS[argument.side], language) if argument.side in SIDE_KEYS else escape_markdown(argument.side)
+        head = tn("arguments.group", argument.size, language, side=side, words=words, number=count)
+    if quote_limit is None:
+        return head
+    quote = escape_markdown(shorten(argument.quote, quote_limit))
+    if argument.url:
+        return f"{head}\n{t('arguments.quote_linked', language, quote=quote, url=argument.url)}"
+    return f"{head}\n{t('arguments.quote', language, quote=quote)}"
+
+
+def argument_lines(arguments: tuple[Argument, ...], language: str, quote_limit: int | None = QUOTE_LIMIT) -> list[str]:
+    """The "Ce que disent les membres" block: heading, then each group (side, words, size) and its quote."""
+    if not arguments:
+        return []
+    # A blank line between groups: consecutive "> " lines would merge into one block quote.
+    return [t("arguments.heading", language), "\n\n".join(_argument(a, language, quote_limit) for a in arguments)]
+
+
+def arguments_text(arguments: tuple[Argument, ...], language: str, budget: int) -> str:
+    """The block within `budget` characters: quotes get shorter, then go, then the smallest groups go."""
+    shown = arguments
+    while shown:
+        for limit in QUOTE_FALLBACKS:
+            text = "\n".join(argument_lines(shown, language, limit))
+            if discord_len(text) <= budget:
+                return text
+        shown = shown[:-1]
+    return ""
 
 
 def _fits(embed: EmbedData, reserve: int) -> bool:

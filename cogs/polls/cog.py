@@ -16,6 +16,9 @@ from discord.ext import commands, tasks
 from bot.articles.questions import parse_answers, validate_poll_question, yes_no_scale
 from bot.charts import BarGroup, bar_chart_png
 from bot.delivery import marker, new_token, nonce
+from bot.digest.arguments import Argument
+from bot.digest.build import poll_arguments
+from bot.digest.render import arguments_text
 from bot.edits import EditCoalescer, RetryLater
 from bot.errors import UserFacingError
 from bot.i18n import t
@@ -24,7 +27,7 @@ from bot.polls.durations import parse_poll_duration
 from bot.polls.export import results_csv
 from bot.polls.recorder import VoteRecorder, VoteRequest
 from bot.polls.tally import Tally, compute_tally, render_tally
-from bot.text import shorten
+from bot.text import discord_len, shorten
 from cogs.common import (
     NO_MENTIONS,
     announce,
@@ -39,7 +42,7 @@ from cogs.common import (
 from cogs.delivery import find_claimed_posts, footers_carry
 from cogs.polls.items import DYNAMIC_ITEMS
 from cogs.polls.publish import publish_poll, unpublish_poll
-from cogs.polls.render import article_message, poll_message
+from cogs.polls.render import DESCRIPTION_MAX, article_message, poll_message
 from db.articles import Article, ArticleStore
 from db.guild_settings import GuildSettingsStore
 from db.polls import NewPoll, Poll, PollOption, PollStore
@@ -215,8 +218,21 @@ class PollsCog(
         await reply(interaction, text, ephemeral=True)
         self.request_render(poll_id, outcome.channel_id)
 
+    async def arguments(self, snapshot: PollSnapshot) -> tuple[Argument, ...]:
+        """What the members said, once the poll is closed: the debate of its article, grouped."""
+        if snapshot.poll.status != "closed" or snapshot.article is None:
+            return ()
+        async with self.bot.db.read() as conn:
+            return await poll_arguments(conn, snapshot.poll.id, snapshot.language)
+
+    async def results_text(self, snapshot: PollSnapshot, language: str) -> str:
+        """The tally, then "Ce que disent les membres" after the close, within an embed description."""
+        tally = render_tally(snapshot.tally, language)
+        debate = arguments_text(await self.arguments(snapshot), language, DESCRIPTION_MAX - discord_len(tally) - 2)
+        return f"{tally}\n\n{debate}" if debate else tally
+
     async def send_results(self, interaction: discord.Interaction, poll_id: int) -> None:
-        """Results with a chart, privately; only counts, never who voted."""
+        """Results with a chart, privately; only counts, never who voted (and the arguments once closed)."""
         language = member_language(interaction)
         snapshot = await self.snapshot(poll_id)
         if snapshot is None or snapshot.poll.status == "deleted" or snapshot.poll.guild_id != interaction.guild_id:
@@ -224,7 +240,7 @@ class PollsCog(
         await interaction.response.defer(ephemeral=True, thinking=True)
         chart = results_chart(snapshot, language)
         embed = discord.Embed(
-            title=shorten(snapshot.poll.question, 256), description=render_tally(snapshot.tally, language)
+            title=shorten(snapshot.poll.question, 256), description=await self.results_text(snapshot, language)
         )
         embed.set_image(url="attachment://resultats.png")
         await reply(interaction, embed=embed, file=chart, ephemeral=True)
@@ -261,16 +277,21 @@ class PollsCog(
     async def close(self, poll_id: int) -> bool:
         """Close one poll: store first, then the message (final tally, disabled buttons) and the thread."""
         token = new_token()
-        async with self.bot.db.transaction() as conn:
-            if not await PollStore(conn).close(poll_id, self.bot.now(), results_token=token):
-                return False
-        self.recorder.forget_poll(poll_id)
-        snapshot = await self.snapshot(poll_id)
-        if snapshot is None:
+        # Marked before the commit: a pass of the deadline loop meanwhile must not take these results as owed.
+        self.delivering.add(poll_id)
+        try:
+            async with self.bot.db.transaction() as conn:
+                if not await PollStore(conn).close(poll_id, self.bot.now(), results_token=token):
+                    return False
+            self.recorder.forget_poll(poll_id)
+            snapshot = await self.snapshot(poll_id)
+            if snapshot is None:
+                return True
+            self.request_render(snapshot.poll)
+            await self.deliver_final_results(snapshot, token)
             return True
-        self.request_render(snapshot.poll)
-        await self.deliver_final_results(snapshot, token)
-        return True
+        finally:
+            self.delivering.discard(poll_id)
 
     async def resolve_pending_results(self) -> None:
         """Final results owed by polls closed before a crash: recorded if they went out, else posted once."""
@@ -286,7 +307,11 @@ class PollsCog(
                 log.warning("Final results of poll %s given up: closed more than a day ago", owed.poll_id)
                 await self.record_results(owed.poll_id, None)
                 continue
-            await self.deliver_final_results(snapshot, owed.token, claimed_at=owed.closed_at)
+            self.delivering.add(owed.poll_id)
+            try:
+                await self.deliver_final_results(snapshot, owed.token, claimed_at=owed.closed_at)
+            finally:
+                self.delivering.discard(owed.poll_id)
 
     async def record_results(self, poll_id: int, message_id: int | None) -> None:
         async with self.bot.db.transaction() as conn:
@@ -297,7 +322,8 @@ class PollsCog(
     ) -> None:
         """Post the final results in the debate thread exactly once, then record them.
 
-        `claimed_at` (after a restart): the thread is first searched for the message of this close.
+        `claimed_at` (after a restart): the thread is first searched for the message of this close. Callers put
+        the poll in `delivering` meanwhile, so that a pass of the deadline loop does not post it too.
         """
         poll = snapshot.poll
         thread_id = poll.thread_id or (snapshot.article.thread_id if snapshot.article else None)
@@ -305,36 +331,32 @@ class PollsCog(
             await self.record_results(poll.id, None)
             return
         thread = self.bot.get_partial_messageable(thread_id)
-        self.delivering.add(poll.id)
+        if claimed_at is not None:
+            bot_id = getattr(self.bot.user, "id", 0)
+            found = await find_claimed_posts(thread, bot_id, claimed_at, lambda m: footers_carry(m, token))
+            if found is None:
+                return  # unreadable for now: the next pass tries again
+            if found:
+                await self.record_results(poll.id, found[0].id)
+                log.info("Final results of poll %s were posted before a restart; recorded them", poll.id)
+                return
         try:
-            if claimed_at is not None:
-                bot_id = getattr(self.bot.user, "id", 0)
-                found = await find_claimed_posts(thread, bot_id, claimed_at, lambda m: footers_carry(m, token))
-                if found is None:
-                    return  # unreadable for now: the next pass tries again
-                if found:
-                    await self.record_results(poll.id, found[0].id)
-                    log.info("Final results of poll %s were posted before a restart; recorded them", poll.id)
-                    return
-            try:
-                message = await self.post_final_results(thread, snapshot, token)
-            except (discord.NotFound, discord.Forbidden):
-                log.warning("Could not post the final results of poll %s in thread %s", poll.id, thread_id)
-                await self.record_results(poll.id, None)  # the thread is gone or closed to the bot
-                return
-            except discord.HTTPException:
-                log.warning("Final results of poll %s not posted yet; retried later", poll.id, exc_info=True)
-                return
-            await self.record_results(poll.id, message.id)
-        finally:
-            self.delivering.discard(poll.id)
+            message = await self.post_final_results(thread, snapshot, token)
+        except (discord.NotFound, discord.Forbidden):
+            log.warning("Could not post the final results of poll %s in thread %s", poll.id, thread_id)
+            await self.record_results(poll.id, None)  # the thread is gone or closed to the bot
+            return
+        except discord.HTTPException:
+            log.warning("Final results of poll %s not posted yet; retried later", poll.id, exc_info=True)
+            return
+        await self.record_results(poll.id, message.id)
 
     async def post_final_results(
         self, thread: discord.abc.Messageable, snapshot: PollSnapshot, token: str
     ) -> discord.Message:
         language = snapshot.language
         text = t("poll.final_results", language, question=shorten(snapshot.poll.question, 300))
-        embed = discord.Embed(description=render_tally(snapshot.tally, language))
+        embed = discord.Embed(description=await self.results_text(snapshot, language))
         embed.set_image(url="attachment://resultats.png")
         embed.set_footer(text=marker(token, language))
         return await send(
