@@ -336,8 +336,17 @@ class ArticlesCog(
         try:
             async with self.bot.db.transaction() as conn:
                 article = await ArticleStore(conn).create(new_article)
+                # Article polls take the server's results mode (read in the same transaction as the insert).
+                visibility = (await GuildSettingsStore(conn).get(guild_id)).results_visibility
                 poll = await PollStore(conn).create(
-                    NewPoll(**{**vars(new_poll), "article_id": article.id, "channel_id": channel.id})
+                    NewPoll(
+                        **{
+                            **vars(new_poll),
+                            "article_id": article.id,
+                            "channel_id": channel.id,
+                            "results_visibility": visibility,
+                        }
+                    )
                 )
         except DuplicateArticle as duplicate:
             existing = duplicate.existing

@@ -12,7 +12,7 @@ from db._rows import to_datetime, to_ts
 
 POLL_COLUMNS = (
     "id, guild_id, article_id, question, kind, mode, multiple, anonymous, role_id, status, channel_id, "
-    "message_id, thread_id, created_by, created_at, closes_at, closed_at"
+    "message_id, thread_id, created_by, created_at, closes_at, closed_at, results_visibility, results_published"
 )
 
 
@@ -39,6 +39,7 @@ class NewPoll:
     role_id: int | None = None
     article_id: int | None = None
     channel_id: int | None = None
+    results_visibility: str = "live"  # 'live' | 'after_vote' | 'after_close' | 'moderators'
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class Poll:
     closes_at: datetime
     closed_at: datetime | None
     options: tuple[PollOption, ...]
+    results_visibility: str = "live"
+    results_published: bool = False  # a moderator revealed the results of a 'moderators' poll
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,8 @@ def _poll(row: aiosqlite.Row, options: Iterable[PollOption]) -> Poll:
         closes_at=to_datetime(row["closes_at"]),  # type: ignore[arg-type]
         closed_at=to_datetime(row["closed_at"]),
         options=tuple(options),
+        results_visibility=row["results_visibility"],
+        results_published=bool(row["results_published"]),
     )
 
 
@@ -120,7 +125,8 @@ class PollStore:
         """Insert a poll with its answers; returns it with its id."""
         async with self.conn.execute(
             "INSERT INTO polls (guild_id, article_id, question, kind, multiple, anonymous, role_id, "
-            "channel_id, created_by, created_at, closes_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "channel_id, created_by, created_at, closes_at, results_visibility) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "RETURNING id",
             (
                 new.guild_id,
@@ -134,6 +140,7 @@ class PollStore:
                 new.created_by,
                 to_ts(new.created_at),
                 to_ts(new.closes_at),
+                new.results_visibility,
             ),
         ) as cur:
             row = await cur.fetchone()
@@ -188,6 +195,28 @@ class PollStore:
     async def ids_of_article(self, article_id: int) -> list[int]:
         async with self.conn.execute("SELECT id FROM polls WHERE article_id = ? ORDER BY id", (article_id,)) as cur:
             return [r[0] for r in await cur.fetchall()]
+
+    async def set_results_visibility(self, poll_id: int, mode: str) -> str | None:
+        """Change who may see the counts; returns the previous mode, or None if the poll is unknown or deleted."""
+        async with self.conn.execute(
+            "SELECT results_visibility FROM polls WHERE id = ? AND status != 'deleted'", (poll_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        await self.conn.execute(
+            "UPDATE polls SET results_visibility = ?, render_pending = 1 WHERE id = ?", (mode, poll_id)
+        )
+        return str(row[0])
+
+    async def publish_results(self, poll_id: int) -> bool:
+        """Reveal the results to everyone; False if they were already published (or the poll is gone)."""
+        cur = await self.conn.execute(
+            "UPDATE polls SET results_published = 1, render_pending = 1 "
+            "WHERE id = ? AND results_published = 0 AND status != 'deleted'",
+            (poll_id,),
+        )
+        return cur.rowcount == 1
 
     async def forget(self, poll_id: int) -> None:
         """Remove a poll whose message could not be posted (nothing was shown, nothing to keep)."""

@@ -23,11 +23,14 @@ from bot.polls.durations import parse_poll_duration
 from bot.polls.export import results_csv
 from bot.polls.recorder import VoteRecorder, VoteRequest
 from bot.polls.tally import Tally, compute_tally, render_tally
+from bot.polls.visibility import RESULTS_MODE_NAMES, RESULTS_MODES, Audience, Shown, results_shown
+from bot.polls.voting import voter_key
 from bot.text import shorten
 from cogs.common import (
     NO_MENTIONS,
     announce,
     audit,
+    is_moderator_member,
     member_language,
     moderator_only,
     record_audit,
@@ -37,7 +40,7 @@ from cogs.common import (
 )
 from cogs.delivery import find_claimed_posts, footers_carry
 from cogs.polls.items import DYNAMIC_ITEMS
-from cogs.polls.render import poll_message
+from cogs.polls.render import poll_message, public_shown, results_block
 from db.articles import Article, ArticleStore
 from db.guild_settings import GuildSettingsStore
 from db.polls import NewPoll, Poll, PollOption, PollStore
@@ -51,6 +54,7 @@ POST_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
 DISCORD_UNKNOWN_MESSAGE = 10008
 DISCORD_OLD_MESSAGE_EDIT_QUOTA = 30046
 CLOSE_LOOP_SECONDS = 30.0
+RESULTS_CHOICES = [app_commands.Choice(name=RESULTS_MODE_NAMES[mode], value=mode) for mode in RESULTS_MODES]
 RESULTS_RETRY_WINDOW = timedelta(hours=24)  # final results still owed after this are not posted any more
 
 
@@ -196,6 +200,11 @@ class PollsCog(
             text = t("vote.withdrawn", language, answer=", ".join(outcome.removed))
         if len(outcome.choices) > 1:
             text += "\n" + t("vote.current_choices", language, answers=", ".join(outcome.choices))
+        if outcome.results_visibility == "after_vote" and outcome.choices:
+            # The member just voted: they may now see the tally, privately (the public message shows voters only).
+            snapshot = await self.snapshot(poll_id)
+            if snapshot is not None:
+                text += "\n\n" + render_tally(snapshot.tally, language)
         await interaction.response.send_message(text, ephemeral=True)
         self.request_render(poll_id, outcome.channel_id)
 
@@ -205,6 +214,19 @@ class PollsCog(
         snapshot = await self.snapshot(poll_id)
         if snapshot is None or snapshot.poll.status == "deleted" or snapshot.poll.guild_id != interaction.guild_id:
             raise UserFacingError("vote.poll_missing")
+        poll = snapshot.poll
+        shown = results_shown(
+            poll.results_visibility,
+            closed=poll.status != "open",
+            published=poll.results_published,
+            audience=await self.audience(interaction, poll),
+        )
+        if shown is not Shown.FULL:  # no chart, no counts: only what this member may know
+            embed = discord.Embed(
+                title=shorten(poll.question, 256), description=results_block(poll, snapshot.tally, language, shown)
+            )
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         chart = results_chart(snapshot, language)
         embed = discord.Embed(
@@ -212,6 +234,18 @@ class PollsCog(
         )
         embed.set_image(url="attachment://resultats.png")
         await interaction.followup.send(embed=embed, file=chart, ephemeral=True)
+
+    async def audience(self, interaction: discord.Interaction, poll: Poll) -> Audience:
+        """Who asks for the results: a moderator, a member who voted, or one who did not."""
+        if poll.results_visibility == "live" or poll.results_published:
+            return Audience()  # everyone sees everything: no need to look the member up
+        settings = await settings_of(interaction)
+        if isinstance(interaction.user, discord.Member) and is_moderator_member(interaction.user, settings):
+            return Audience(moderator=True)
+        voter = voter_key(self.bot.secret, poll.id, interaction.user.id, poll.anonymous)
+        async with self.bot.db.read() as conn:
+            held = await PollStore(conn).choices_of(poll.id, voter)
+        return Audience(voted=bool(held))
 
     # --- deadlines -------------------------------------------------------------------------------------
 
@@ -318,9 +352,12 @@ class PollsCog(
     ) -> discord.Message:
         language = snapshot.language
         text = t("poll.final_results", language, question=shorten(snapshot.poll.question, 300))
-        embed = discord.Embed(description=render_tally(snapshot.tally, language))
-        embed.set_image(url="attachment://resultats.png")
+        shown = public_shown(snapshot.poll)
+        embed = discord.Embed(description=results_block(snapshot.poll, snapshot.tally, language, shown))
         embed.set_footer(text=marker(token, language))
+        if shown is not Shown.FULL:  # a 'moderators' poll: the close is announced, its counts are not
+            return await thread.send(text, embed=embed, allowed_mentions=NO_MENTIONS, nonce=nonce(token))
+        embed.set_image(url="attachment://resultats.png")
         return await thread.send(
             text,
             embed=embed,
@@ -384,7 +421,9 @@ class PollsCog(
         anonymous="Only counts are shown, never who voted (default: yes)",
         role="Only members with this role may vote",
         channel="Where to post it (default: this channel)",
+        results="Who sees the counts, and when (default: the server's setting)",
     )
+    @app_commands.choices(results=RESULTS_CHOICES)
     @app_commands.guild_only()
     @moderator_only
     async def create(
@@ -397,6 +436,7 @@ class PollsCog(
         anonymous: bool = True,
         role: discord.Role | None = None,
         channel: discord.TextChannel | None = None,
+        results: app_commands.Choice[str] | None = None,
     ) -> None:
         """Create a button poll (moderators)."""
         language = member_language(interaction)
@@ -427,9 +467,10 @@ class PollsCog(
             anonymous=anonymous,
             role_id=role.id if role else None,
             channel_id=target.id,
+            results_visibility=results.value if results else settings.results_visibility,
         )
         poll, message = await self.post_poll(target, new)
-        await audit(interaction, "poll.create", f"poll:{poll.id}", question=text)
+        await audit(interaction, "poll.create", f"poll:{poll.id}", question=text, results=new.results_visibility)
         await interaction.followup.send(t("poll.created", language, link=message.jump_url), ephemeral=True)
 
     @app_commands.command(name="results", description="See a poll's results with a chart")
@@ -476,6 +517,48 @@ class PollsCog(
         announce(interaction, entry)
         self.request_render(target)
         await interaction.response.send_message(t("poll.reopened", language, poll=poll), ephemeral=True)
+
+    @app_commands.command(name="visibility", description="Change who sees a poll's counts, and when (moderators)")
+    @app_commands.describe(poll="The poll", mode="live, after_vote, after_close or moderators")
+    @app_commands.choices(mode=RESULTS_CHOICES)
+    @app_commands.autocomplete(poll=poll_autocomplete)
+    @app_commands.guild_only()
+    @moderator_only
+    async def visibility(self, interaction: discord.Interaction, poll: int, mode: app_commands.Choice[str]) -> None:
+        """Change who sees a poll's counts, and when (moderators)."""
+        language = member_language(interaction)
+        target = await self.poll_of_guild(interaction, poll)
+        async with self.bot.db.transaction() as conn:
+            previous = await PollStore(conn).set_results_visibility(target.id, mode.value)
+            if previous is None:
+                raise UserFacingError("poll.not_found", poll=poll)
+            # The audit keeps both modes: members may ask why counts appeared or vanished.
+            entry = await record_audit(
+                conn, interaction, "poll.visibility", f"poll:{poll}", previous=previous, mode=mode.value
+            )
+        announce(interaction, entry)
+        self.request_render(target)
+        await interaction.response.send_message(
+            t("poll.visibility_changed", language, poll=poll, mode=t(f"results_mode.{mode.value}", language)),
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="publish", description="Show a poll's results to everyone (moderators)")
+    @app_commands.describe(poll="The poll")
+    @app_commands.autocomplete(poll=poll_autocomplete)
+    @app_commands.guild_only()
+    @moderator_only
+    async def publish(self, interaction: discord.Interaction, poll: int) -> None:
+        """Show a poll's results to everyone (moderators)."""
+        language = member_language(interaction)
+        target = await self.poll_of_guild(interaction, poll)
+        async with self.bot.db.transaction() as conn:
+            if not await PollStore(conn).publish_results(target.id):
+                raise UserFacingError("poll.already_published", poll=poll)
+            entry = await record_audit(conn, interaction, "poll.publish", f"poll:{poll}")
+        announce(interaction, entry)
+        self.request_render(target)
+        await interaction.response.send_message(t("poll.published", language, poll=poll), ephemeral=True)
 
     @app_commands.command(name="delete", description="Delete a poll and its message (moderators)")
     @app_commands.describe(poll="The poll")

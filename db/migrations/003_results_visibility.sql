@@ -1,0 +1,7 @@
+-- When a poll's counts may be seen (see bot/polls/visibility.py): per poll, and a server default that article
+-- polls take. `results_published` is set when a moderator reveals the results of a `moderators` poll.
+ALTER TABLE polls ADD COLUMN results_visibility TEXT NOT NULL DEFAULT 'live'
+    CHECK (results_visibility IN ('live', 'after_vote', 'after_close', 'moderators'));
+ALTER TABLE polls ADD COLUMN results_published INTEGER NOT NULL DEFAULT 0 CHECK (results_published IN (0, 1));
+ALTER TABLE guild_settings ADD COLUMN results_visibility TEXT NOT NULL DEFAULT 'live'
+    CHECK (results_visibility IN ('live', 'after_vote', 'after_close', 'moderators'));
