@@ -187,3 +187,28 @@ async def test_final_results_are_owed_from_the_close_until_recorded(db: Database
         assert [p.token for p in await store.pending_results()] == ["tokencccc0"]  # a new close, a new token
     async with db.read() as conn, conn.execute("SELECT results_message_id FROM polls WHERE id = ?", (first.id,)) as cur:
         assert tuple(await cur.fetchone()) == (4242,)
+
+
+async def test_results_visibility_is_stored_changed_and_published_once(db: Database) -> None:
+    async with db.transaction() as conn:
+        store = PollStore(conn)
+        default = await store.create(new_poll())
+        hidden = await store.create(new_poll(results_visibility="moderators"))
+        assert default.results_visibility == "live" and not default.results_published
+        assert hidden.results_visibility == "moderators"
+        assert await store.set_results_visibility(default.id, "after_vote") == "live"
+        assert await store.publish_results(hidden.id)
+        assert not await store.publish_results(hidden.id)  # already published
+        assert await store.set_results_visibility(999, "live") is None
+    async with db.read() as conn:
+        changed, published = await PollStore(conn).get(default.id), await PollStore(conn).get(hidden.id)
+        pending = await PollStore(conn).render_pending()
+    assert changed is not None and changed.results_visibility == "after_vote"
+    assert published is not None and published.results_published
+    assert pending == [default.id, hidden.id]  # both messages must be redrawn with what they may now show
+
+
+async def test_the_store_refuses_an_unknown_results_mode(db: Database) -> None:
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction() as conn:
+            await PollStore(conn).create(new_poll(results_visibility="everyone"))
