@@ -40,6 +40,7 @@ class NewPoll:
     article_id: int | None = None
     channel_id: int | None = None
     results_visibility: str = "live"  # 'live' | 'after_vote' | 'after_close' | 'moderators'
+    mode: str = "buttons"  # 'buttons' (Tribune's own message) | 'native' (Discord's poll)
 
 
 @dataclass(frozen=True)
@@ -125,8 +126,8 @@ class PollStore:
         """Insert a poll with its answers; returns it with its id."""
         async with self.conn.execute(
             "INSERT INTO polls (guild_id, article_id, question, kind, multiple, anonymous, role_id, "
-            "channel_id, created_by, created_at, closes_at, results_visibility) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "channel_id, created_by, created_at, closes_at, results_visibility, mode) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "RETURNING id",
             (
                 new.guild_id,
@@ -141,6 +142,7 @@ class PollStore:
                 to_ts(new.created_at),
                 to_ts(new.closes_at),
                 new.results_visibility,
+                new.mode,
             ),
         ) as cur:
             row = await cur.fetchone()
@@ -237,6 +239,54 @@ class PollStore:
             "INSERT INTO votes (poll_id, voter, position, voted_at) VALUES (?, ?, ?, ?)",
             (poll_id, voter, position, to_ts(now)),
         )
+
+    async def set_native_vote(self, poll_id: int, voter: str, position: int, now: datetime, *, add: bool) -> bool:
+        """Apply one vote event of a native poll (Discord is the truth); False when nothing changed.
+
+        Ignored once the poll is closed in the store. A single choice replaces the voter's previous answer.
+        """
+        async with self.conn.execute("SELECT status, multiple FROM polls WHERE id = ?", (poll_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None or row[0] != "open":
+            return False
+        if not add:
+            cur = await self.conn.execute(
+                "DELETE FROM votes WHERE poll_id = ? AND voter = ? AND position = ?", (poll_id, voter, position)
+            )
+            return cur.rowcount == 1
+        if not row[1]:
+            await self.conn.execute(
+                "DELETE FROM votes WHERE poll_id = ? AND voter = ? AND position != ?", (poll_id, voter, position)
+            )
+        cur = await self.conn.execute(
+            "INSERT OR IGNORE INTO votes (poll_id, voter, position, voted_at) VALUES (?, ?, ?, ?)",
+            (poll_id, voter, position, to_ts(now)),
+        )
+        return cur.rowcount == 1
+
+    async def replace_native_votes(self, poll_id: int, held: set[tuple[str, int]], now: datetime) -> tuple[int, int]:
+        """Make the stored votes of an open native poll exactly `held` (voter, position); returns (added, removed).
+
+        Used after reading Discord's voter lists, so votes cast or withdrawn while the bot was away count.
+        """
+        stored = {(v.voter, v.position) for v in await self.votes(poll_id)}
+        gone, new = stored - held, held - stored
+        await self.conn.executemany(
+            "DELETE FROM votes WHERE poll_id = ? AND voter = ? AND position = ?",
+            [(poll_id, voter, position) for voter, position in sorted(gone)],
+        )
+        await self.conn.executemany(
+            "INSERT INTO votes (poll_id, voter, position, voted_at) VALUES (?, ?, ?, ?)",
+            [(poll_id, voter, position, to_ts(now)) for voter, position in sorted(new)],
+        )
+        return len(new), len(gone)
+
+    async def open_native(self) -> list[int]:
+        """Open native polls that have a message: the ones to reconcile with Discord at start-up."""
+        async with self.conn.execute(
+            "SELECT id FROM polls WHERE mode = 'native' AND status = 'open' AND message_id IS NOT NULL ORDER BY id"
+        ) as cur:
+            return [r[0] for r in await cur.fetchall()]
 
     async def mark_render_pending(self, poll_id: int) -> None:
         await self.conn.execute("UPDATE polls SET render_pending = 1 WHERE id = ?", (poll_id,))

@@ -21,6 +21,7 @@ from bot.errors import UserFacingError
 from bot.i18n import t
 from bot.polls.durations import parse_poll_duration
 from bot.polls.export import results_csv
+from bot.polls.native import answer_id, check_native_poll, position_of
 from bot.polls.recorder import VoteRecorder, VoteRequest
 from bot.polls.tally import Tally, compute_tally, render_tally
 from bot.polls.visibility import RESULTS_MODE_NAMES, RESULTS_MODES, Audience, Shown, results_shown
@@ -54,6 +55,11 @@ POST_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
 DISCORD_UNKNOWN_MESSAGE = 10008
 DISCORD_OLD_MESSAGE_EDIT_QUOTA = 30046
 CLOSE_LOOP_SECONDS = 30.0
+VOTERS_LIMIT = 10**9  # no cap: voters are read 100 a page until Discord returns an empty page
+MODE_CHOICES = [
+    app_commands.Choice(name="buttons", value="buttons"),
+    app_commands.Choice(name="native", value="native"),
+]
 RESULTS_CHOICES = [app_commands.Choice(name=RESULTS_MODE_NAMES[mode], value=mode) for mode in RESULTS_MODES]
 RESULTS_RETRY_WINDOW = timedelta(hours=24)  # final results still owed after this are not posted any more
 
@@ -153,6 +159,10 @@ class PollsCog(
         if snapshot is None or snapshot.poll.status == "deleted" or snapshot.poll.message_id is None:
             return
         poll = snapshot.poll
+        if poll.mode == "native":  # Discord draws a native poll itself: there is nothing to edit
+            async with self.bot.db.transaction() as conn:
+                await PollStore(conn).mark_rendered(poll_id)
+            return
         embeds, view = self.message_parts(snapshot)
         message = self.bot.get_partial_messageable(poll.channel_id or 0).get_partial_message(poll.message_id)
         try:
@@ -257,6 +267,7 @@ class PollsCog(
     async def _before_close_loop(self) -> None:
         await self.bot.wait_until_ready()
         await self.resume_pending_renders()
+        await self.reconcile_open_native()
 
     @close_due_polls_loop.error
     async def _close_loop_error(self, error: BaseException) -> None:
@@ -273,12 +284,20 @@ class PollsCog(
         for poll_id in due:
             if await self.close(poll_id):
                 closed.append(poll_id)
+        closed += await self.close_ended_native()
         self.close_runs += 1
         return closed
 
     async def close(self, poll_id: int) -> bool:
-        """Close one poll: store first, then the message (final tally, disabled buttons) and the thread."""
+        """Close one poll: store first, then the message (final tally, disabled buttons) and the thread.
+
+        A native poll is ended on Discord first and its votes read back, so the store closes on Discord's count.
+        """
         token = new_token()
+        async with self.bot.db.read() as conn:
+            before = await PollStore(conn).get(poll_id)
+        if before is not None and before.mode == "native" and before.status == "open":
+            await self.end_native(before)
         async with self.bot.db.transaction() as conn:
             if not await PollStore(conn).close(poll_id, self.bot.now(), results_token=token):
                 return False
@@ -289,6 +308,100 @@ class PollsCog(
         self.request_render(snapshot.poll)
         await self.deliver_final_results(snapshot, token)
         return True
+
+    # --- native polls ----------------------------------------------------------------------------------
+
+    def native_message(self, poll: Poll) -> discord.PartialMessage:
+        return self.bot.get_partial_messageable(poll.channel_id or 0).get_partial_message(poll.message_id or 0)
+
+    @commands.Cog.listener()
+    async def on_raw_poll_vote_add(self, payload: discord.RawPollVoteActionEvent) -> None:
+        await self.native_vote(payload, add=True)
+
+    @commands.Cog.listener()
+    async def on_raw_poll_vote_remove(self, payload: discord.RawPollVoteActionEvent) -> None:
+        await self.native_vote(payload, add=False)
+
+    async def native_vote(self, payload: discord.RawPollVoteActionEvent, *, add: bool) -> None:
+        """A vote event of a native poll: the raw event, since the cached one misses uncached messages."""
+        async with self.bot.db.transaction() as conn:
+            store = PollStore(conn)
+            poll = await store.by_message(payload.message_id)
+            if poll is None or poll.mode != "native":
+                return
+            voter = voter_key(self.bot.secret, poll.id, payload.user_id, poll.anonymous)
+            changed = await store.set_native_vote(
+                poll.id, voter, position_of(payload.answer_id), self.bot.now(), add=add
+            )
+        if changed:
+            log.debug("Native poll %s: vote %s by %s", poll.id, "added" if add else "removed", payload.user_id)
+
+    async def reconcile_native(self, poll: Poll) -> discord.Message | None:
+        """Read every answer's voters from Discord (paged) and make the store hold exactly them.
+
+        Returns the fetched message (None when it cannot be read: the store keeps what it has).
+        """
+        try:
+            message = await self.native_message(poll).fetch()
+            if message.poll is None:
+                return None
+            held: set[tuple[str, int]] = set()
+            for answer in message.poll.answers:
+                # discord.py stops at the answer's vote count, which Discord says may lag: page until empty.
+                async for user in answer.voters(limit=VOTERS_LIMIT):
+                    held.add((voter_key(self.bot.secret, poll.id, user.id, poll.anonymous), position_of(answer.id)))
+        except discord.HTTPException:
+            log.warning("Native poll %s: could not read its votes from Discord", poll.id, exc_info=True)
+            return None
+        async with self.bot.db.transaction() as conn:
+            added, removed = await PollStore(conn).replace_native_votes(poll.id, held, self.bot.now())
+        if added or removed:
+            log.info("Native poll %s reconciled with Discord: %d vote(s) added, %d removed", poll.id, added, removed)
+        return message
+
+    async def end_native(self, poll: Poll) -> None:
+        """End the poll on Discord (unless it already ended there), then take its final votes."""
+        try:
+            message = await self.native_message(poll).fetch()
+            if message.poll is not None and not message.poll.is_finalized():
+                await message.end_poll()
+        except discord.HTTPException:
+            log.warning("Native poll %s: could not end it on Discord", poll.id, exc_info=True)
+        await self.reconcile_native(poll)
+
+    async def reconcile_open_native(self) -> None:
+        """At start-up: votes cast while the bot was away are counted; a poll ended meanwhile is closed."""
+        async with self.bot.db.read() as conn:
+            ids = await PollStore(conn).open_native()
+        for poll_id in ids:
+            async with self.bot.db.read() as conn:
+                poll = await PollStore(conn).get(poll_id)
+            if poll is None:
+                continue
+            message = await self.reconcile_native(poll)
+            if message is not None and message.poll is not None and message.poll.is_finalized():
+                await self.close(poll_id)
+
+    async def close_ended_native(self) -> list[int]:
+        """Native polls ended from the Discord client (their author ended them early): closed here too.
+
+        The bot has no message intent, so it looks: one fetch per open native poll and pass of the loop.
+        """
+        async with self.bot.db.read() as conn:
+            ids = await PollStore(conn).open_native()
+        ended = []
+        for poll_id in ids:
+            async with self.bot.db.read() as conn:
+                poll = await PollStore(conn).get(poll_id)
+            if poll is None:
+                continue
+            try:
+                message = await self.native_message(poll).fetch()
+            except discord.HTTPException:
+                continue
+            if message.poll is not None and message.poll.is_finalized() and await self.close(poll_id):
+                ended.append(poll_id)
+        return ended
 
     async def resolve_pending_results(self) -> None:
         """Final results owed by polls closed before a crash: recorded if they went out, else posted once."""
@@ -379,9 +492,12 @@ class PollsCog(
             poll = await PollStore(conn).create(new)
         snapshot = await self.snapshot(poll.id)
         assert snapshot is not None
-        embeds, view = self.message_parts(snapshot)
         try:
-            message = await channel.send(embeds=embeds, view=view, allowed_mentions=NO_MENTIONS)
+            if poll.mode == "native":
+                message = await channel.send(poll=native_poll(poll), allowed_mentions=NO_MENTIONS)
+            else:
+                embeds, view = self.message_parts(snapshot)
+                message = await channel.send(embeds=embeds, view=view, allowed_mentions=NO_MENTIONS)
         except BaseException:
             async with self.bot.db.transaction() as conn:
                 await PollStore(conn).forget(poll.id)
@@ -422,8 +538,9 @@ class PollsCog(
         role="Only members with this role may vote",
         channel="Where to post it (default: this channel)",
         results="Who sees the counts, and when (default: the server's setting)",
+        mode="Tribune's buttons, or Discord's native poll (public voters, whole hours)",
     )
-    @app_commands.choices(results=RESULTS_CHOICES)
+    @app_commands.choices(results=RESULTS_CHOICES, mode=MODE_CHOICES)
     @app_commands.guild_only()
     @moderator_only
     async def create(
@@ -433,10 +550,11 @@ class PollsCog(
         answers: str | None = None,
         duration: str | None = None,
         multiple: bool = False,
-        anonymous: bool = True,
+        anonymous: bool | None = None,
         role: discord.Role | None = None,
         channel: discord.TextChannel | None = None,
         results: app_commands.Choice[str] | None = None,
+        mode: app_commands.Choice[str] | None = None,
     ) -> None:
         """Create a button poll (moderators)."""
         language = member_language(interaction)
@@ -448,10 +566,15 @@ class PollsCog(
             labels, scores = yes_no_scale(settings.language)
             kind = "scale"
         span = parse_poll_duration(duration) if duration else timedelta(seconds=settings.poll_duration_seconds)
+        native = mode is not None and mode.value == "native"
+        visibility = results.value if results else settings.results_visibility
+        secret = not native if anonymous is None else anonymous  # a native poll is public unless asked otherwise
+        if native:
+            check_native_poll(text, labels, span, anonymous=secret, results_visibility=visibility)
         target = channel or interaction.channel
         if not isinstance(target, discord.TextChannel | discord.Thread):
             raise UserFacingError("poll.channel_invalid")
-        require_permissions(target, POST_PERMISSIONS, language)
+        require_permissions(target, (*POST_PERMISSIONS, "send_polls") if native else POST_PERMISSIONS, language)
         await interaction.response.defer(ephemeral=True, thinking=True)
         now = self.bot.now()
         options = [PollOption(i, label, scores[i] if scores else None) for i, label in enumerate(labels)]
@@ -464,10 +587,11 @@ class PollsCog(
             created_at=now,
             closes_at=now + span,
             multiple=multiple,
-            anonymous=anonymous,
+            anonymous=secret,
             role_id=role.id if role else None,
             channel_id=target.id,
-            results_visibility=results.value if results else settings.results_visibility,
+            results_visibility=visibility,
+            mode="native" if native else "buttons",
         )
         poll, message = await self.post_poll(target, new)
         await audit(interaction, "poll.create", f"poll:{poll.id}", question=text, results=new.results_visibility)
@@ -647,6 +771,16 @@ class PollsCog(
         ]
         embed = discord.Embed(title=t("poll.list_title", language), description=shorten("\n".join(lines), 4096))
         await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+def native_poll(poll: Poll) -> discord.Poll:
+    """Discord's poll for a stored native poll: its answers in position order (answer ids 1, 2, …)."""
+    hours = max(1, round((poll.closes_at - poll.created_at).total_seconds() / 3600))
+    native = discord.Poll(question=poll.question, duration=timedelta(hours=hours), multiple=poll.multiple)
+    for option in sorted(poll.options, key=lambda o: o.position):
+        assert answer_id(option.position) == option.position + 1
+        native.add_answer(text=option.label)
+    return native
 
 
 def results_chart(snapshot: PollSnapshot, language: str) -> discord.File:

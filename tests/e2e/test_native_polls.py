@@ -1,0 +1,97 @@
+"""Native Discord polls end to end: posted, votes from the raw gateway events, votes cast while the bot was
+down recovered from the voters lists, ended early from the client, closed through the expire endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.client import Tribune
+from db.polls import PollStore
+from tests.discord_emulator import DiscordEmulator
+from tests.e2e.test_polls import create_poll, poll_id_of
+
+
+async def counts_of(bot: Tribune, poll_id: int) -> dict[int, int]:
+    async with bot.db.read() as conn:
+        return (await PollStore(conn).counts(poll_id)).per_option
+
+
+async def until_counts(bot: Tribune, poll_id: int, expected: dict[int, int]) -> None:
+    """Gateway events are applied asynchronously: wait (at most 5 s) until the store holds `expected`."""
+    async with asyncio.timeout(5):
+        while await counts_of(bot, poll_id) != expected:
+            await asyncio.sleep(0.02)
+
+
+async def test_native_poll_votes_survive_downtime_and_an_early_end_in_the_client(
+    emulator: DiscordEmulator, run_tribune
+) -> None:  # type: ignore[no-untyped-def]
+    alice, bob = emulator.members["alice"], emulator.members["bob"]
+    async with run_tribune(close_loop_seconds=0.1) as bot:
+        message = await create_poll(
+            emulator, question="Nucléaire : pour ou contre ?", answers="Pour; Contre", mode="native", duration="2h"
+        )
+        poll = emulator.message(message.id).poll
+        assert poll is not None and poll["question"]["text"] == "Nucléaire : pour ou contre ?"
+        assert [a["poll_media"]["text"] for a in poll["answers"]] == ["Pour", "Contre"]
+        assert not emulator.message(message.id).embeds  # Discord draws it, Tribune never edits it
+        poll_id = await poll_id_of(bot, message.id)
+        emulator.native_vote(alice, message, 1)
+        await until_counts(bot, poll_id, {0: 1})
+        emulator.native_vote(alice, message, 2, add=True)  # single choice: the client refuses a second answer
+        emulator.native_vote(bob, message, 1)
+        emulator.native_vote(bob, message, 1, add=False)
+        await until_counts(bot, poll_id, {0: 1})
+
+    emulator.native_vote(bob, message, 2)  # while the bot is stopped: no session gets these events
+    emulator.native_vote(alice, message, 1, add=False)
+    async with run_tribune(close_loop_seconds=0.1) as bot:
+        await until_counts(bot, poll_id, {1: 1})  # reconciled from the voters lists at start-up
+
+        export = await emulator.invoke(emulator.members["mod"], "poll export", poll=poll_id)
+        await export.wait_reply()
+        csv = export.attachments[0].data.decode("utf-8-sig")
+        assert "Contre,1,100.0" in csv and f"{bob.id},Contre," in csv  # native polls are public
+
+        emulator.finalize_native_poll(message)  # its author ended it early in the Discord client
+        cog = bot.get_cog("PollsCog")
+        runs = cog.close_runs
+        await emulator.wait_for(lambda: cog.close_runs > runs + 1, timeout=5)
+        async with bot.db.read() as conn:
+            stored = await PollStore(conn).get(poll_id)
+        assert stored is not None and stored.status == "closed"
+        assert await counts_of(bot, poll_id) == {1: 1}
+
+
+async def test_closing_a_native_poll_ends_it_on_discord_and_counts_the_voters_pages(
+    emulator: DiscordEmulator, tribune: Tribune
+) -> None:
+    message = await create_poll(emulator, question="Plus de cent votants ?", answers="Oui; Non", mode="native")
+    poll_id = await poll_id_of(tribune, message.id)
+    crowd = emulator.add_members(130)  # more than one page of 100 voters
+    for member in crowd:
+        emulator.native_vote(member, message, 1)
+    await (await emulator.invoke(emulator.members["mod"], "poll close", poll=poll_id)).wait_reply()
+    assert await counts_of(tribune, poll_id) == {0: 130}
+    ended = emulator.message(message.id).poll
+    assert ended is not None and ended["results"]["is_finalized"]
+    assert any(r.route.endswith("/expire") for r in emulator.requests_matching("POST"))
+    pages = [r for r in emulator.requests_matching("GET") if "/polls/" in r.route]
+    assert len(pages) >= 2
+    assert any(m.type == 46 for m in emulator.messages_in("general"))  # Discord's result message
+
+
+async def test_what_a_native_poll_cannot_be_is_refused_clearly(emulator: DiscordEmulator, tribune: Tribune) -> None:
+    cases = [
+        ({"anonymous": True}, "ne peut pas être anonyme"),
+        ({"results": "after_vote"}, "jusqu'au vote"),
+        ({"duration": "90m"}, "nombre entier d'heures"),
+    ]
+    before = len(emulator.messages_in("general"))
+    for options, fragment in cases:
+        record = await emulator.invoke(
+            emulator.members["mod"], "poll create", question="Natif ?", mode="native", **options
+        )
+        reply = await record.wait_reply()
+        assert record.ephemeral and fragment in reply.content, (options, reply.content)
+    assert len(emulator.messages_in("general")) == before
