@@ -18,9 +18,11 @@ async def counts_of(bot: Tribune, poll_id: int) -> dict[int, int]:
 
 async def until_counts(bot: Tribune, poll_id: int, expected: dict[int, int]) -> None:
     """Gateway events are applied asynchronously: wait (at most 5 s) until the store holds `expected`."""
-    async with asyncio.timeout(5):
-        while await counts_of(bot, poll_id) != expected:
-            await asyncio.sleep(0.02)
+    for _ in range(250):
+        if await counts_of(bot, poll_id) == expected:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"store holds {await counts_of(bot, poll_id)}, expected {expected}")
 
 
 async def test_native_poll_votes_survive_downtime_and_an_early_end_in_the_client(
