@@ -23,6 +23,7 @@ from bot.delivery import new_token, nonce
 from bot.errors import UserFacingError
 from bot.i18n import t
 from bot.polls.durations import parse_poll_duration
+from bot.polls.native import check_native_poll
 from bot.polls.tally import compute_tally
 from bot.text import message_url, shorten
 from cogs.common import (
@@ -35,7 +36,7 @@ from cogs.common import (
     settings_of,
 )
 from cogs.delivery import find_claimed_posts
-from cogs.polls.cog import PollsCog, PollSnapshot
+from cogs.polls.cog import PollsCog, PollSnapshot, native_parts
 from db.articles import Article, ArticleStore, DuplicateArticle, NewArticle
 from db.guild_settings import GuildSettings, GuildSettingsStore
 from db.polls import NewPoll, Poll, PollOption, PollStore
@@ -336,28 +337,21 @@ class ArticlesCog(
         try:
             async with self.bot.db.transaction() as conn:
                 article = await ArticleStore(conn).create(new_article)
-                # Article polls take the server's results mode (read in the same transaction as the insert).
-                visibility = (await GuildSettingsStore(conn).get(guild_id)).results_visibility
-                poll = await PollStore(conn).create(
-                    NewPoll(
-                        **{
-                            **vars(new_poll),
-                            "article_id": article.id,
-                            "channel_id": channel.id,
-                            "results_visibility": visibility,
-                        }
-                    )
-                )
+                # Article polls take the server's results mode and poll mode (read in the insert's transaction).
+                settings = await GuildSettingsStore(conn).get(guild_id)
+                poll = await PollStore(conn).create(article_poll(new_poll, article.id, channel.id, settings))
         except DuplicateArticle as duplicate:
             existing = duplicate.existing
             raise UserFacingError(
                 "article.duplicate", link=message_url(guild_id, existing.channel_id, existing.message_id)
             ) from None
-        snapshot = await self.polls.snapshot(poll.id)
+        snapshot = await self.polls.snapshot(poll.id)  # the poll as stored (mode, results) is what is posted
         assert snapshot is not None
         embeds, view = self.polls.message_parts(snapshot)
         try:
-            message = await channel.send(embeds=embeds, view=view, allowed_mentions=NO_MENTIONS, nonce=nonce(token))
+            message = await channel.send(
+                embeds=embeds, view=view, allowed_mentions=NO_MENTIONS, nonce=nonce(token), **native_parts(poll)
+            )
         except BaseException:
             async with self.bot.db.transaction() as conn:
                 await ArticleStore(conn).delete(article.id)
@@ -554,3 +548,28 @@ class ArticlesCog(
 
 async def setup(bot: Tribune) -> None:
     await bot.add_cog(ArticlesCog(bot))
+
+
+def article_poll(new_poll: NewPoll, article_id: int, channel_id: int, settings: GuildSettings) -> NewPoll:
+    """The one place article polls take the server's defaults: results mode, and buttons or native poll.
+
+    A native poll has public voters. Nobody is there to be told (a feed posts on its own), so a poll that
+    Discord would refuse as native keeps buttons.
+    """
+    base = replace(
+        new_poll, article_id=article_id, channel_id=channel_id, results_visibility=settings.results_visibility
+    )
+    if settings.article_poll_mode != "native":
+        return base
+    try:
+        check_native_poll(
+            base.question,
+            [o.label for o in base.options],
+            base.closes_at - base.created_at,
+            anonymous=False,
+            results_visibility=base.results_visibility,
+        )
+    except UserFacingError as refusal:
+        log.warning("Article %s: its poll keeps buttons, a native poll refuses it (%s)", article_id, refusal.key)
+        return base
+    return replace(base, mode="native", anonymous=False)

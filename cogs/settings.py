@@ -94,6 +94,7 @@ def settings_embed(settings: GuildSettings, language: str) -> discord.Embed:
         ("settings.field.digest_empty", onoff(settings.digest_empty_notice)),
         ("settings.field.poll_duration", format_duration(timedelta(seconds=settings.poll_duration_seconds), language)),
         ("settings.field.results_visibility", t(f"results_mode.{settings.results_visibility}", language)),
+        ("settings.field.article_poll_mode", t(f"poll_mode.{settings.article_poll_mode}", language)),
     ]
     for key, value in rows:
         embed.add_field(name=t(key, language), value=value, inline=True)
@@ -279,6 +280,16 @@ class SettingsCog(
     async def results_visibility(self, interaction: discord.Interaction, mode: app_commands.Choice[str]) -> None:
         """Who sees the counts of new polls, and when."""
         await self.change(interaction, "results_visibility", results_visibility=mode.value)
+
+    @app_commands.command(name="article-poll-mode", description="Article polls as buttons or as Discord's native polls")
+    @app_commands.describe(mode="buttons (anonymous by default) or native (Discord shows who voted)")
+    @app_commands.choices(
+        mode=[app_commands.Choice(name="buttons", value="buttons"), app_commands.Choice(name="native", value="native")]
+    )
+    @moderator_only
+    async def article_poll_mode(self, interaction: discord.Interaction, mode: app_commands.Choice[str]) -> None:
+        """Article polls as buttons or as Discord's native polls."""
+        await self.change(interaction, "article_poll_mode", article_poll_mode=mode.value)
 
     @app_commands.command(name="digest", description="Turn the weekly digest on or off")
     @app_commands.describe(state="on or off", empty_week="On a week without debate: a short notice, or nothing")

@@ -132,6 +132,7 @@ class PollActivity:
     voters: int  # distinct voters of this poll (pseudonyms for anonymous polls)
     results_visibility: str = "live"
     results_published: bool = False
+    mode: str = "buttons"  # 'buttons' | 'native'
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,8 @@ class DigestQueries:
         at its end); deleted polls never. Ordered by id."""
         async with self.conn.execute(
             "SELECT id, article_id, question, kind, multiple, anonymous, status, channel_id, message_id, thread_id, "
-            f"created_at, closed_at, results_visibility, results_published FROM polls p WHERE {_ACTIVE} ORDER BY id",
+            "created_at, closed_at, results_visibility, results_published, mode "
+            f"FROM polls p WHERE {_ACTIVE} ORDER BY id",
             {"guild": guild_id, "start": to_ts(start), "end": to_ts(end)},
         ) as cur:
             rows = await cur.fetchall()
@@ -246,6 +248,7 @@ class DigestQueries:
                 voters=voters.get(r["id"], 0),
                 results_visibility=r["results_visibility"],
                 results_published=bool(r["results_published"]),
+                mode=r["mode"],
             )
             for r in rows
         ]

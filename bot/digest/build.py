@@ -57,6 +57,7 @@ class PollSection:
     mean_delta: float | None  # versus the previous digest's average scale score
     opinions: tuple[QuotedOpinion, ...]
     results_hidden: bool = False  # its results mode hides the counts from the public: the tally is empty
+    mode: str = "buttons"  # 'buttons' | 'native' (Discord's poll): the digest says which
 
     @property
     def leading(self) -> tuple[AnswerResult, ...]:
@@ -199,6 +200,7 @@ def build_digest(
                 mean_delta=mean - previous_mean if mean is not None and previous_mean is not None else None,
                 opinions=opinions,
                 results_hidden=results_hidden(poll),
+                mode=poll.mode,
             )
         )
 

@@ -493,11 +493,10 @@ class PollsCog(
         snapshot = await self.snapshot(poll.id)
         assert snapshot is not None
         try:
-            if poll.mode == "native":
-                message = await channel.send(poll=native_poll(poll), allowed_mentions=NO_MENTIONS)
-            else:
-                embeds, view = self.message_parts(snapshot)
-                message = await channel.send(embeds=embeds, view=view, allowed_mentions=NO_MENTIONS)
+            embeds, view = self.message_parts(snapshot)
+            message = await channel.send(
+                embeds=embeds, view=view, allowed_mentions=NO_MENTIONS, **native_parts(snapshot.poll)
+            )
         except BaseException:
             async with self.bot.db.transaction() as conn:
                 await PollStore(conn).forget(poll.id)
@@ -771,6 +770,11 @@ class PollsCog(
         ]
         embed = discord.Embed(title=t("poll.list_title", language), description=shorten("\n".join(lines), 4096))
         await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+def native_parts(poll: Poll) -> dict[str, Any]:
+    """What a poll's message carries beyond embeds and buttons: Discord's poll for a native one."""
+    return {"poll": native_poll(poll)} if poll.mode == "native" else {}
 
 
 def native_poll(poll: Poll) -> discord.Poll:

@@ -122,7 +122,16 @@ def poll_message(
     article: Article | None = None,
     extra: Sequence[discord.ui.Item[Any]] = (),
 ) -> tuple[list[discord.Embed], discord.ui.View]:
-    """Embeds and buttons of a poll message (an article post carries its card first)."""
+    """Embeds and buttons of a poll message (an article post carries its card first).
+
+    A native poll is drawn by Discord: the message keeps the article card and the extra buttons and 📊 only.
+    """
+    if poll.mode == "native":
+        view = discord.ui.View(timeout=None)
+        for item in extra:
+            view.add_item(item)
+        view.add_item(ResultsButton(poll.id, t("poll.results_button", language)))
+        return ([article_embed(article, language)] if article is not None else []), view
     if article is None:
         return [poll_embed(poll, tally, language)], poll_view(poll, language, extra)
     card = article_embed(article, language)

@@ -5,3 +5,7 @@ ALTER TABLE polls ADD COLUMN results_visibility TEXT NOT NULL DEFAULT 'live'
 ALTER TABLE polls ADD COLUMN results_published INTEGER NOT NULL DEFAULT 0 CHECK (results_published IN (0, 1));
 ALTER TABLE guild_settings ADD COLUMN results_visibility TEXT NOT NULL DEFAULT 'live'
     CHECK (results_visibility IN ('live', 'after_vote', 'after_close', 'moderators'));
+
+-- Article polls as Tribune's buttons or as Discord's native polls (polls.mode already exists).
+ALTER TABLE guild_settings ADD COLUMN article_poll_mode TEXT NOT NULL DEFAULT 'buttons'
+    CHECK (article_poll_mode IN ('buttons', 'native'));
