@@ -254,15 +254,12 @@ class PollStore:
                 "DELETE FROM votes WHERE poll_id = ? AND voter = ? AND position = ?", (poll_id, voter, position)
             )
             return cur.rowcount == 1
+        if position in await self.choices_of(poll_id, voter):
+            return False  # a repeated event (the single-choice trigger would refuse the insert)
         if not row[1]:
-            await self.conn.execute(
-                "DELETE FROM votes WHERE poll_id = ? AND voter = ? AND position != ?", (poll_id, voter, position)
-            )
-        cur = await self.conn.execute(
-            "INSERT OR IGNORE INTO votes (poll_id, voter, position, voted_at) VALUES (?, ?, ?, ?)",
-            (poll_id, voter, position, to_ts(now)),
-        )
-        return cur.rowcount == 1
+            await self.conn.execute("DELETE FROM votes WHERE poll_id = ? AND voter = ?", (poll_id, voter))
+        await self.add_vote(poll_id, voter, position, now)
+        return True
 
     async def replace_native_votes(self, poll_id: int, held: set[tuple[str, int]], now: datetime) -> tuple[int, int]:
         """Make the stored votes of an open native poll exactly `held` (voter, position); returns (added, removed).

@@ -212,3 +212,25 @@ async def test_the_store_refuses_an_unknown_results_mode(db: Database) -> None:
     with pytest.raises(sqlite3.IntegrityError):
         async with db.transaction() as conn:
             await PollStore(conn).create(new_poll(results_visibility="everyone"))
+
+
+async def test_native_vote_events_and_reconciliation(db: Database) -> None:
+    async with db.transaction() as conn:
+        store = PollStore(conn)
+        poll = await store.create(new_poll(mode="native", anonymous=False))
+        assert poll.mode == "native"
+        assert await store.set_native_vote(poll.id, "1", 0, NOW, add=True)
+        assert not await store.set_native_vote(poll.id, "1", 0, NOW, add=True)  # a repeated event changes nothing
+        assert await store.set_native_vote(poll.id, "1", 3, NOW, add=True)  # single choice: replaces answer 0
+        assert await store.set_native_vote(poll.id, "2", 1, NOW, add=True)
+        assert await store.set_native_vote(poll.id, "2", 1, NOW, add=False)
+        assert (await store.counts(poll.id)).per_option == {3: 1}
+        # Discord's voter lists say: 1 withdrew, 2 and 3 voted meanwhile.
+        assert await store.replace_native_votes(poll.id, {("2", 0), ("3", 0)}, NOW) == (2, 1)
+        assert (await store.counts(poll.id)).per_option == {0: 2}
+        assert await store.open_native() == []  # not posted yet: nothing to reconcile with
+        await store.set_message(poll.id, channel_id=10, message_id=11)
+        assert await store.open_native() == [poll.id]
+        assert await store.close(poll.id, NOW + timedelta(hours=1))
+        assert not await store.set_native_vote(poll.id, "4", 0, NOW, add=True)  # closed: ignored, not an error
+        assert await store.open_native() == []

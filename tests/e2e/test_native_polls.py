@@ -7,7 +7,9 @@ import asyncio
 
 from bot.client import Tribune
 from db.polls import PollStore
+from tests.conftest import FakeClock
 from tests.discord_emulator import DiscordEmulator
+from tests.e2e.test_articles import post_seed
 from tests.e2e.test_polls import create_poll, poll_id_of
 
 
@@ -97,3 +99,37 @@ async def test_what_a_native_poll_cannot_be_is_refused_clearly(emulator: Discord
         reply = await record.wait_reply()
         assert record.ephemeral and fragment in reply.content, (options, reply.content)
     assert len(emulator.messages_in("general")) == before
+
+
+async def test_an_article_posted_with_a_native_poll_counts_votes_and_closes_with_final_results(
+    emulator: DiscordEmulator, tribune: Tribune, clock: FakeClock
+) -> None:
+    mod, alice = emulator.members["mod"], emulator.members["alice"]
+    setting = await emulator.invoke(mod, "settings article-poll-mode", mode="native")
+    assert "sondage natif Discord" in str((await setting.wait_reply()).embeds)
+    await (await post_seed(emulator)).wait_reply(timeout=10)
+    post = emulator.message(emulator.last_message("general"))
+    assert post.poll is not None and post.embeds[0]["title"] == "Amazon prépare Trainium 2"  # card and poll, one post
+    ids = [c.get("custom_id", "") for c in post.walk_components()]
+    assert not any(i.startswith("tribune:vote:") for i in ids) and any(i.startswith("tribune:opinion:") for i in ids)
+    poll_id = await poll_id_of(tribune, post.id)
+    async with tribune.db.read() as conn:
+        stored = await PollStore(conn).get(poll_id)
+    assert stored is not None and stored.mode == "native" and not stored.anonymous
+
+    first = post.poll["answers"][0]["poll_media"]["text"]
+    emulator.native_vote(alice, post, 1)
+    await until_counts(tribune, poll_id, {0: 1})
+    results = await emulator.click(alice, post, "Résultats")  # 📊 reads Tribune's store, like for buttons
+    assert f"**{first}**\n▰▰▰▰▰▰▰▰▰▰ 1" in (await results.wait_reply()).embeds[0]["description"]
+
+    await (await emulator.invoke(mod, "poll close", poll=poll_id)).wait_reply()
+    assert emulator.message(post.id).poll["results"]["is_finalized"]  # type: ignore[index]
+    thread = emulator.thread_of(post)
+    await emulator.wait_for(lambda: any(m.attachments for m in emulator.messages_in(thread)), timeout=5)
+    [final] = [m for m in emulator.messages_in(thread) if m.attachments]
+    assert f"**{first}**\n▰▰▰▰▰▰▰▰▰▰ 1" in final.embeds[0]["description"]
+
+    clock.advance(days=1)  # the preview covers the 7 days up to the latest digest hour
+    digest = await emulator.invoke(mod, "digest preview")
+    assert "Sondage natif Discord" in str((await digest.wait_reply(timeout=10)).embeds)
