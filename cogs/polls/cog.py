@@ -324,6 +324,8 @@ class PollsCog(
 
     async def native_vote(self, payload: discord.RawPollVoteActionEvent, *, add: bool) -> None:
         """A vote event of a native poll: the raw event, since the cached one misses uncached messages."""
+        if self.bot.is_closed():
+            return  # shutting down: the next start-up reconciles this vote from Discord's voter lists
         async with self.bot.db.transaction() as conn:
             store = PollStore(conn)
             poll = await store.by_message(payload.message_id)
@@ -374,13 +376,16 @@ class PollsCog(
         async with self.bot.db.read() as conn:
             ids = await PollStore(conn).open_native()
         for poll_id in ids:
-            async with self.bot.db.read() as conn:
-                poll = await PollStore(conn).get(poll_id)
-            if poll is None:
-                continue
-            message = await self.reconcile_native(poll)
-            if message is not None and message.poll is not None and message.poll.is_finalized():
-                await self.close(poll_id)
+            try:
+                async with self.bot.db.read() as conn:
+                    poll = await PollStore(conn).get(poll_id)
+                if poll is None:
+                    continue
+                message = await self.reconcile_native(poll)
+                if message is not None and message.poll is not None and message.poll.is_finalized():
+                    await self.close(poll_id)
+            except Exception:  # one poll must not stop the deadline loop from starting; the close reconciles again
+                log.exception("Native poll %s could not be reconciled at start-up", poll_id)
 
     async def close_ended_native(self) -> list[int]:
         """Native polls ended from the Discord client (their author ended them early): closed here too.
@@ -569,6 +574,8 @@ class PollsCog(
         visibility = results.value if results else settings.results_visibility
         secret = not native if anonymous is None else anonymous  # a native poll is public unless asked otherwise
         if native:
+            if role is not None:  # Discord lets every member who sees the channel vote
+                raise UserFacingError("native.role")
             check_native_poll(text, labels, span, anonymous=secret, results_visibility=visibility)
         target = channel or interaction.channel
         if not isinstance(target, discord.TextChannel | discord.Thread):
@@ -629,6 +636,8 @@ class PollsCog(
         """Reopen a closed poll (moderators)."""
         language = member_language(interaction)
         target = await self.poll_of_guild(interaction, poll)
+        if target.mode == "native":
+            raise UserFacingError("native.reopen")  # an ended Discord poll cannot be opened again
         settings = await settings_of(interaction)
         span = parse_poll_duration(duration) if duration else timedelta(seconds=settings.poll_duration_seconds)
         async with self.bot.db.transaction() as conn:
@@ -651,6 +660,8 @@ class PollsCog(
         """Change who sees a poll's counts, and when (moderators)."""
         language = member_language(interaction)
         target = await self.poll_of_guild(interaction, poll)
+        if target.mode == "native" and mode.value == "after_vote":
+            raise UserFacingError("native.after_vote")
         async with self.bot.db.transaction() as conn:
             previous = await PollStore(conn).set_results_visibility(target.id, mode.value)
             if previous is None:

@@ -44,6 +44,7 @@ async def test_native_poll_votes_survive_downtime_and_an_early_end_in_the_client
         await until_counts(bot, poll_id, {0: 1})
         emulator.native_vote(alice, message, 2, add=True)  # single choice: the client refuses a second answer
         emulator.native_vote(bob, message, 1)
+        await until_counts(bot, poll_id, {0: 2})
         emulator.native_vote(bob, message, 1, add=False)
         await until_counts(bot, poll_id, {0: 1})
 
@@ -90,6 +91,7 @@ async def test_what_a_native_poll_cannot_be_is_refused_clearly(emulator: Discord
         ({"anonymous": True}, "ne peut pas être anonyme"),
         ({"results": "after_vote"}, "jusqu'au vote"),
         ({"duration": "90m"}, "nombre entier d'heures"),
+        ({"role": emulator.add_role("Abonnés")}, "réservé à un rôle"),
     ]
     before = len(emulator.messages_in("general"))
     for options, fragment in cases:
@@ -99,6 +101,17 @@ async def test_what_a_native_poll_cannot_be_is_refused_clearly(emulator: Discord
         reply = await record.wait_reply()
         assert record.ephemeral and fragment in reply.content, (options, reply.content)
     assert len(emulator.messages_in("general")) == before
+
+    message = await create_poll(emulator, question="Natif et clos ?", mode="native")
+    poll_id = await poll_id_of(tribune, message.id)
+    to_after_vote = await emulator.invoke(emulator.members["mod"], "poll visibility", poll=poll_id, mode="after_vote")
+    assert "jusqu'au vote" in (await to_after_vote.wait_reply()).content
+    await (await emulator.invoke(emulator.members["mod"], "poll close", poll=poll_id)).wait_reply()
+    reopen = await emulator.invoke(emulator.members["mod"], "poll reopen", poll=poll_id)
+    assert "ne peut pas être rouvert" in (await reopen.wait_reply()).content
+    async with tribune.db.read() as conn:
+        stored = await PollStore(conn).get(poll_id)
+    assert stored is not None and stored.status == "closed" and stored.results_visibility == "live"
 
 
 async def test_an_article_posted_with_a_native_poll_counts_votes_and_closes_with_final_results(
