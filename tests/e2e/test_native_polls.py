@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.client import Tribune
+from bot.client import Tribune, intents
 from db.polls import PollStore
 from tests.conftest import FakeClock
 from tests.discord_emulator import DiscordEmulator
@@ -146,3 +146,9 @@ async def test_an_article_posted_with_a_native_poll_counts_votes_and_closes_with
     clock.advance(days=1)  # the preview covers the 7 days up to the latest digest hour
     digest = await emulator.invoke(mod, "digest preview")
     assert "Sondage natif Discord" in str((await digest.wait_reply(timeout=10)).embeds)
+
+
+def test_the_bot_asks_for_poll_votes_and_still_no_privileged_intent() -> None:
+    asked = intents()
+    assert asked.guilds and asked.guild_polls
+    assert not (asked.members or asked.message_content or asked.presences or asked.guild_messages)
