@@ -21,7 +21,7 @@ from bot.errors import UserFacingError
 from bot.i18n import t
 from bot.polls.durations import parse_poll_duration
 from bot.polls.export import results_csv
-from bot.polls.native import answer_id, check_native_poll, position_of
+from bot.polls.native import check_native_poll, position_of
 from bot.polls.recorder import VoteRecorder, VoteRequest
 from bot.polls.tally import Tally, compute_tally, render_tally
 from bot.polls.visibility import RESULTS_MODE_NAMES, RESULTS_MODES, Audience, Shown, results_shown
@@ -792,8 +792,8 @@ def native_poll(poll: Poll) -> discord.Poll:
     """Discord's poll for a stored native poll: its answers in position order (answer ids 1, 2, …)."""
     hours = max(1, round((poll.closes_at - poll.created_at).total_seconds() / 3600))
     native = discord.Poll(question=poll.question, duration=timedelta(hours=hours), multiple=poll.multiple)
+    # Positions are 0, 1, … and Discord numbers answers 1, 2, … in the order sent: answer_id() maps them back.
     for option in sorted(poll.options, key=lambda o: o.position):
-        assert answer_id(option.position) == option.position + 1
         native.add_answer(text=option.label)
     return native
 
