@@ -9,7 +9,10 @@ shows its results to everyone.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
+
+from bot.polls.tally import Tally
 
 RESULTS_MODES = ("live", "after_vote", "after_close", "moderators")
 DEFAULT_RESULTS_MODE = "live"
@@ -57,3 +60,21 @@ def results_shown(mode: str, *, closed: bool, published: bool, audience: Audienc
 def counts_visible(mode: str, *, closed: bool, published: bool, audience: Audience = PUBLIC) -> bool:
     """True when `audience` may see the counts themselves (not only the number of voters)."""
     return results_shown(mode, closed=closed, published=published, audience=audience) is Shown.FULL
+
+
+def visible_tally(
+    tally: Tally,
+    *,
+    status: str,
+    closes_at: datetime,
+    now: datetime,
+    mode: str = "live",
+    published: bool = False,
+) -> Tally | None:
+    """The tally the public (a web page, a public message) may see now, or None when the mode hides it.
+
+    Same shape as main's placeholder of this name (the web results page calls it), with the poll's mode added.
+    A poll past its deadline counts as closed even before the loop has closed it in the store.
+    """
+    closed = status != "open" or now >= closes_at
+    return tally if counts_visible(mode, closed=closed, published=published) else None

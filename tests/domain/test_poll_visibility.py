@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
 from bot.digest.build import build_digest
 from bot.digest.render import chart_sections, render_digest
-from bot.polls.visibility import PUBLIC, RESULTS_MODES, Audience, Shown, counts_visible, results_shown
+from bot.polls.tally import compute_tally
+from bot.polls.visibility import (
+    PUBLIC,
+    RESULTS_MODES,
+    Audience,
+    Shown,
+    counts_visible,
+    results_shown,
+    visible_tally,
+)
 from db.guild_settings import GuildSettings
+from tests.domain.test_digest_render import CHOICE as CHOICE_OPTIONS
 from tests.domain.test_digest_render import GUILD, PERIOD, activity, poll
 
 VOTER = Audience(voted=True)
@@ -45,6 +56,17 @@ def test_who_sees_what(mode: str, closed: bool, published: bool, audience: Audie
 def test_every_mode_shows_its_final_results_to_the_public_except_moderators() -> None:
     closed = {mode: counts_visible(mode, closed=True, published=False) for mode in RESULTS_MODES}
     assert closed == {"live": True, "after_vote": True, "after_close": True, "moderators": False}
+
+
+def test_visible_tally_for_public_readers_follows_the_same_rule() -> None:
+    tally = compute_tally(CHOICE_OPTIONS, {0: 2}, 2)
+    start = PERIOD.start
+    later = start + timedelta(days=1)
+    assert visible_tally(tally, status="open", closes_at=later, now=start) is tally  # live by default
+    assert visible_tally(tally, status="open", closes_at=later, now=start, mode="after_close") is None
+    assert visible_tally(tally, status="open", closes_at=later, now=later, mode="after_close") is tally  # deadline
+    assert visible_tally(tally, status="closed", closes_at=later, now=later, mode="moderators") is None
+    assert visible_tally(tally, status="closed", closes_at=later, now=later, mode="moderators", published=True)
 
 
 def test_an_unknown_mode_is_an_error_not_a_leak() -> None:
