@@ -4,6 +4,7 @@ down recovered from the voters lists, ended early from the client, closed throug
 from __future__ import annotations
 
 import asyncio
+import json
 
 from bot.client import Tribune, intents
 from db.polls import PollStore
@@ -57,6 +58,9 @@ async def test_native_poll_votes_survive_downtime_and_an_early_end_in_the_client
         await export.wait_reply()
         csv = export.attachments[0].data.decode("utf-8-sig")
         assert "Contre,1,100.0" in csv and f"{bob.id},Contre," in csv  # native polls are public
+        mine = await emulator.invoke(bob, "mydata export")  # a vote cast while the bot was down is his data too
+        await mine.wait_reply()
+        assert [v["answer"] for v in json.loads(mine.attachments[0].data)["votes"]] == ["Contre"]
 
         emulator.finalize_native_poll(message)  # its author ended it early in the Discord client
         cog = bot.get_cog("PollsCog")
