@@ -39,8 +39,10 @@ def utc_now() -> datetime:
 
 
 def intents() -> discord.Intents:
-    """The non-privileged minimum: guild, channel and thread events. No members, no message content."""
-    return discord.Intents(guilds=True)
+    """The non-privileged minimum: guild, channel and thread events, and votes on native polls (guild_polls).
+
+    No members, no message content."""
+    return discord.Intents(guilds=True, guild_polls=True)
 
 
 class TribuneTree(app_commands.CommandTree["Tribune"]):

@@ -25,6 +25,7 @@ from bot.errors import UserFacingError
 from bot.i18n import t
 from bot.outgoing import edit_original, edit_response, reply, send, send_modal
 from bot.polls.durations import parse_poll_duration
+from bot.polls.native import check_native_poll
 from bot.polls.tally import compute_tally
 from bot.text import message_url, shorten
 from cogs.common import (
@@ -37,7 +38,7 @@ from cogs.common import (
     settings_of,
 )
 from cogs.delivery import find_claimed_posts
-from cogs.polls.cog import PollsCog, PollSnapshot
+from cogs.polls.cog import PollsCog, PollSnapshot, native_parts
 from db.articles import Article, ArticleStore, DuplicateArticle, NewArticle
 from db.guild_settings import GuildSettings, GuildSettingsStore
 from db.polls import NewPoll, Poll, PollOption, PollStore
@@ -330,9 +331,13 @@ class ArticlesCog(
         try:
             async with self.bot.db.transaction() as conn:
                 article = await ArticleStore(conn).create(new_article)
+                # Article polls take the server's results mode and poll mode (read in the insert's transaction).
+                # A message carries one native poll at most: an article with several polls keeps buttons.
+                settings = await GuildSettingsStore(conn).get(guild_id)
+                native_allowed = len(new_polls) == 1
                 polls = [
                     await PollStore(conn).create(
-                        NewPoll(**{**vars(new_poll), "article_id": article.id, "channel_id": channel.id})
+                        article_poll(new_poll, article.id, channel.id, settings, native_allowed)
                     )
                     for new_poll in new_polls
                 ]
@@ -341,11 +346,19 @@ class ArticlesCog(
             raise UserFacingError(
                 "article.duplicate", link=message_url(guild_id, existing.channel_id, existing.message_id)
             ) from None
+        # The polls as stored (mode, results) are what is posted.
         snapshot = await self.polls.snapshot(polls[0].id, together=[poll.id for poll in polls])
         assert snapshot is not None
         embeds, view = self.polls.message_parts(snapshot)
         try:
-            message = await send(channel, embeds=embeds, view=view, allowed_mentions=NO_MENTIONS, nonce=nonce(token))
+            message = await send(
+                channel,
+                embeds=embeds,
+                view=view,
+                allowed_mentions=NO_MENTIONS,
+                nonce=nonce(token),
+                **native_parts(polls[0]),
+            )
         except BaseException:
             async with self.bot.db.transaction() as conn:
                 await ArticleStore(conn).delete(article.id)
@@ -544,3 +557,34 @@ class ArticlesCog(
 
 async def setup(bot: Tribune) -> None:
     await bot.add_cog(ArticlesCog(bot))
+
+
+def article_poll(
+    new_poll: NewPoll, article_id: int, channel_id: int, settings: GuildSettings, native_allowed: bool = True
+) -> NewPoll:
+    """The one place article polls take the server's defaults: results mode, and buttons or native poll.
+
+    A native poll has public voters. Nobody is there to be told (a feed posts on its own), so a poll that
+    Discord would refuse as native keeps buttons, and so do the polls of an article that has several
+    (`native_allowed` False: a message carries one native poll at most).
+    """
+    base = replace(
+        new_poll, article_id=article_id, channel_id=channel_id, results_visibility=settings.results_visibility
+    )
+    if settings.article_poll_mode != "native":
+        return base
+    if not native_allowed:
+        log.info("Article %s has several polls: they keep buttons (one native poll per message)", article_id)
+        return base
+    try:
+        check_native_poll(
+            base.question,
+            [o.label for o in base.options],
+            base.closes_at - base.created_at,
+            anonymous=False,
+            results_visibility=base.results_visibility,
+        )
+    except UserFacingError as refusal:
+        log.warning("Article %s: its poll keeps buttons, a native poll refuses it (%s)", article_id, refusal.key)
+        return base
+    return replace(base, mode="native", anonymous=False)

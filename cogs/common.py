@@ -43,6 +43,7 @@ PERMISSION_NAMES = {
     "read_message_history": ("Voir les anciens messages", "Read Message History"),
     "manage_messages": ("Gérer les messages", "Manage Messages"),
     "manage_threads": ("Gérer les fils", "Manage Threads"),
+    "send_polls": ("Créer des sondages", "Create Polls"),
 }
 
 

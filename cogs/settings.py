@@ -18,6 +18,7 @@ from bot.i18n import t
 from bot.i18n.formatting import format_duration
 from bot.outgoing import edit_response, reply, send
 from bot.polls.durations import parse_poll_duration
+from bot.polls.visibility import RESULTS_MODE_NAMES, RESULTS_MODES
 from bot.text import shorten
 from bot.web.pages import origins_of
 from cogs.common import (
@@ -96,6 +97,8 @@ def settings_embed(settings: GuildSettings, language: str) -> discord.Embed:
         ("settings.field.digest", onoff(settings.digest_enabled)),
         ("settings.field.digest_empty", onoff(settings.digest_empty_notice)),
         ("settings.field.poll_duration", format_duration(timedelta(seconds=settings.poll_duration_seconds), language)),
+        ("settings.field.results_visibility", t(f"results_mode.{settings.results_visibility}", language)),
+        ("settings.field.article_poll_mode", t(f"poll_mode.{settings.article_poll_mode}", language)),
     ]
     for key, value in rows:
         embed.add_field(name=t(key, language), value=value, inline=True)
@@ -269,6 +272,26 @@ class SettingsCog(
         """Default duration of new polls."""
         span = parse_poll_duration(duration)
         await self.change(interaction, "poll_duration", poll_duration_seconds=int(span.total_seconds()))
+
+    @app_commands.command(name="results-visibility", description="Who sees the counts of new polls, and when")
+    @app_commands.describe(mode="live, after_vote, after_close or moderators (article polls too)")
+    @app_commands.choices(
+        mode=[app_commands.Choice(name=RESULTS_MODE_NAMES[mode], value=mode) for mode in RESULTS_MODES]
+    )
+    @moderator_only
+    async def results_visibility(self, interaction: discord.Interaction, mode: app_commands.Choice[str]) -> None:
+        """Who sees the counts of new polls, and when."""
+        await self.change(interaction, "results_visibility", results_visibility=mode.value)
+
+    @app_commands.command(name="article-poll-mode", description="Article polls as buttons or as Discord's native polls")
+    @app_commands.describe(mode="buttons (anonymous by default) or native (Discord shows who voted)")
+    @app_commands.choices(
+        mode=[app_commands.Choice(name="buttons", value="buttons"), app_commands.Choice(name="native", value="native")]
+    )
+    @moderator_only
+    async def article_poll_mode(self, interaction: discord.Interaction, mode: app_commands.Choice[str]) -> None:
+        """Article polls as buttons or as Discord's native polls."""
+        await self.change(interaction, "article_poll_mode", article_poll_mode=mode.value)
 
     @app_commands.command(name="digest", description="Turn the weekly digest on or off")
     @app_commands.describe(state="on or off", empty_week="On a week without debate: a short notice, or nothing")

@@ -130,6 +130,9 @@ class PollActivity:
     options: tuple[PollOption, ...]
     per_option: dict[int, int]
     voters: int  # distinct voters of this poll (pseudonyms for anonymous polls)
+    results_visibility: str = "live"
+    results_published: bool = False
+    mode: str = "buttons"  # 'buttons' | 'native'
 
 
 @dataclass(frozen=True)
@@ -194,7 +197,8 @@ class DigestQueries:
         at its end); deleted polls never. Ordered by id."""
         async with self.conn.execute(
             "SELECT id, article_id, question, kind, multiple, anonymous, status, channel_id, message_id, thread_id, "
-            f"created_at, closed_at FROM polls p WHERE {_ACTIVE} ORDER BY id",
+            "created_at, closed_at, results_visibility, results_published, mode "
+            f"FROM polls p WHERE {_ACTIVE} ORDER BY id",
             {"guild": guild_id, "start": to_ts(start), "end": to_ts(end)},
         ) as cur:
             rows = await cur.fetchall()
@@ -242,12 +246,15 @@ class DigestQueries:
                 options=tuple(options.get(r["id"], ())),
                 per_option=per_option.get(r["id"], {}),
                 voters=voters.get(r["id"], 0),
+                results_visibility=r["results_visibility"],
+                results_published=bool(r["results_published"]),
+                mode=r["mode"],
             )
             for r in rows
         ]
 
-    async def votes_cast(self, guild_id: int, start: datetime, end: datetime) -> int:
-        """Vote rows cast in [start, end) on the server's polls, deleted polls left out.
+    async def votes_cast(self, guild_id: int, start: datetime, end: datetime, exclude: Iterable[int] = ()) -> int:
+        """Vote rows cast in [start, end) on the server's polls, deleted polls and `exclude` left out.
 
         The store only accepts votes on open polls, so every such vote belongs to a poll active in the period:
         counting per active poll reads this server's votes only, never the whole `votes_by_time` range of
@@ -256,8 +263,8 @@ class DigestQueries:
         async with self.conn.execute(
             "SELECT coalesce(sum((SELECT count(*) FROM votes v "
             "WHERE v.poll_id = p.id AND v.voted_at >= :start AND v.voted_at < :end)), 0) "
-            f"FROM polls p WHERE {_ACTIVE}",
-            {"guild": guild_id, "start": to_ts(start), "end": to_ts(end)},
+            f"FROM polls p WHERE {_ACTIVE} AND p.id NOT IN (SELECT value FROM json_each(:exclude))",
+            {"guild": guild_id, "start": to_ts(start), "end": to_ts(end), "exclude": _id_list(exclude)},
         ) as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0

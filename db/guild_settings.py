@@ -26,6 +26,8 @@ class GuildSettings:
     digest_hour: int = 9
     digest_empty_notice: bool = True
     poll_duration_seconds: int = DEFAULT_POLL_DURATION_SECONDS
+    results_visibility: str = "live"  # default results mode of new polls, article polls included
+    article_poll_mode: str = "buttons"  # 'buttons' | 'native': how article polls are posted
 
 
 EDITABLE = tuple(f.name for f in fields(GuildSettings) if f.name != "guild_id")

@@ -12,7 +12,7 @@ from db._rows import to_datetime, to_ts
 
 POLL_COLUMNS = (
     "id, guild_id, article_id, question, kind, mode, multiple, anonymous, role_id, status, channel_id, "
-    "message_id, thread_id, created_by, created_at, closes_at, closed_at"
+    "message_id, thread_id, created_by, created_at, closes_at, closed_at, results_visibility, results_published"
 )
 
 
@@ -39,6 +39,8 @@ class NewPoll:
     role_id: int | None = None
     article_id: int | None = None
     channel_id: int | None = None
+    results_visibility: str = "live"  # 'live' | 'after_vote' | 'after_close' | 'moderators'
+    mode: str = "buttons"  # 'buttons' (Tribune's own message) | 'native' (Discord's poll)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class Poll:
     closes_at: datetime
     closed_at: datetime | None
     options: tuple[PollOption, ...]
+    results_visibility: str = "live"
+    results_published: bool = False  # a moderator revealed the results of a 'moderators' poll
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,8 @@ def _poll(row: aiosqlite.Row, options: Iterable[PollOption]) -> Poll:
         closes_at=to_datetime(row["closes_at"]),  # type: ignore[arg-type]
         closed_at=to_datetime(row["closed_at"]),
         options=tuple(options),
+        results_visibility=row["results_visibility"],
+        results_published=bool(row["results_published"]),
     )
 
 
@@ -120,7 +126,8 @@ class PollStore:
         """Insert a poll with its answers; returns it with its id."""
         async with self.conn.execute(
             "INSERT INTO polls (guild_id, article_id, question, kind, multiple, anonymous, role_id, "
-            "channel_id, created_by, created_at, closes_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "channel_id, created_by, created_at, closes_at, results_visibility, mode) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "RETURNING id",
             (
                 new.guild_id,
@@ -134,6 +141,8 @@ class PollStore:
                 new.created_by,
                 to_ts(new.created_at),
                 to_ts(new.closes_at),
+                new.results_visibility,
+                new.mode,
             ),
         ) as cur:
             row = await cur.fetchone()
@@ -198,6 +207,28 @@ class PollStore:
         async with self.conn.execute("SELECT id FROM polls WHERE article_id = ? ORDER BY id", (article_id,)) as cur:
             return [r[0] for r in await cur.fetchall()]
 
+    async def set_results_visibility(self, poll_id: int, mode: str) -> str | None:
+        """Change who may see the counts; returns the previous mode, or None if the poll is unknown or deleted."""
+        async with self.conn.execute(
+            "SELECT results_visibility FROM polls WHERE id = ? AND status != 'deleted'", (poll_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        await self.conn.execute(
+            "UPDATE polls SET results_visibility = ?, render_pending = 1 WHERE id = ?", (mode, poll_id)
+        )
+        return str(row[0])
+
+    async def publish_results(self, poll_id: int) -> bool:
+        """Reveal the results to everyone; False if they were already published (or the poll is gone)."""
+        cur = await self.conn.execute(
+            "UPDATE polls SET results_published = 1, render_pending = 1 "
+            "WHERE id = ? AND results_published = 0 AND status != 'deleted'",
+            (poll_id,),
+        )
+        return cur.rowcount == 1
+
     async def forget(self, poll_id: int) -> None:
         """Remove a poll whose message could not be posted (nothing was shown, nothing to keep)."""
         await self.conn.execute("DELETE FROM polls WHERE id = ?", (poll_id,))
@@ -217,6 +248,51 @@ class PollStore:
             "INSERT INTO votes (poll_id, voter, position, voted_at) VALUES (?, ?, ?, ?)",
             (poll_id, voter, position, to_ts(now)),
         )
+
+    async def set_native_vote(self, poll_id: int, voter: str, position: int, now: datetime, *, add: bool) -> bool:
+        """Apply one vote event of a native poll (Discord is the truth); False when nothing changed.
+
+        Ignored once the poll is closed in the store. A single choice replaces the voter's previous answer.
+        """
+        async with self.conn.execute("SELECT status, multiple FROM polls WHERE id = ?", (poll_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None or row[0] != "open":
+            return False
+        if not add:
+            cur = await self.conn.execute(
+                "DELETE FROM votes WHERE poll_id = ? AND voter = ? AND position = ?", (poll_id, voter, position)
+            )
+            return cur.rowcount == 1
+        if position in await self.choices_of(poll_id, voter):
+            return False  # a repeated event (the single-choice trigger would refuse the insert)
+        if not row[1]:
+            await self.conn.execute("DELETE FROM votes WHERE poll_id = ? AND voter = ?", (poll_id, voter))
+        await self.add_vote(poll_id, voter, position, now)
+        return True
+
+    async def replace_native_votes(self, poll_id: int, held: set[tuple[str, int]], now: datetime) -> tuple[int, int]:
+        """Make the stored votes of an open native poll exactly `held` (voter, position); returns (added, removed).
+
+        Used after reading Discord's voter lists, so votes cast or withdrawn while the bot was away count.
+        """
+        stored = {(v.voter, v.position) for v in await self.votes(poll_id)}
+        gone, new = stored - held, held - stored
+        await self.conn.executemany(
+            "DELETE FROM votes WHERE poll_id = ? AND voter = ? AND position = ?",
+            [(poll_id, voter, position) for voter, position in sorted(gone)],
+        )
+        await self.conn.executemany(
+            "INSERT INTO votes (poll_id, voter, position, voted_at) VALUES (?, ?, ?, ?)",
+            [(poll_id, voter, position, to_ts(now)) for voter, position in sorted(new)],
+        )
+        return len(new), len(gone)
+
+    async def open_native(self) -> list[int]:
+        """Open native polls that have a message: the ones to reconcile with Discord at start-up."""
+        async with self.conn.execute(
+            "SELECT id FROM polls WHERE mode = 'native' AND status = 'open' AND message_id IS NOT NULL ORDER BY id"
+        ) as cur:
+            return [r[0] for r in await cur.fetchall()]
 
     async def mark_render_pending(self, poll_id: int) -> None:
         await self.conn.execute("UPDATE polls SET render_pending = 1 WHERE id = ?", (poll_id,))

@@ -20,6 +20,8 @@ class PollForVote:
     anonymous: bool
     role_id: int | None
     channel_id: int | None
+    results_visibility: str = "live"
+    results_published: bool = False
 
 
 class VoteWriter:
@@ -30,14 +32,15 @@ class VoteWriter:
 
     def poll(self, poll_id: int) -> PollForVote | None:
         row = self.conn.execute(
-            "SELECT id, status, closes_at, multiple, anonymous, role_id, channel_id FROM polls WHERE id = ?",
+            "SELECT id, status, closes_at, multiple, anonymous, role_id, channel_id, results_visibility, "
+            "results_published FROM polls WHERE id = ?",
             (poll_id,),
         ).fetchone()
         if row is None:
             return None
         return PollForVote(
             row["id"], row["status"], row["closes_at"], bool(row["multiple"]), bool(row["anonymous"]),
-            row["role_id"], row["channel_id"],
+            row["role_id"], row["channel_id"], row["results_visibility"], bool(row["results_published"]),
         )  # fmt: skip
 
     def options(self, poll_id: int) -> tuple[PollOption, ...]:

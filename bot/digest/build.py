@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ import aiosqlite
 from bot.digest.arguments import Argument, OpinionText, find_arguments, stance_of
 from bot.digest.schedule import DigestPeriod, digest_period
 from bot.polls.tally import AnswerResult, Tally, compute_tally
+from bot.polls.visibility import counts_visible
 from bot.text import message_url
 from db.debate import DebateQueries, PollDebate
 from db.digests import DigestQueries, DigestRecord, DigestStore, PeriodActivity, PollActivity, TopOpinion
@@ -62,6 +63,8 @@ class PollSection:
     mean_delta: float | None  # versus the previous digest's average scale score
     opinions: tuple[QuotedOpinion, ...]
     arguments: tuple[Argument, ...] = ()  # "Ce que disent les membres", under the poll that quotes the article
+    results_hidden: bool = False  # its results mode hides the counts from the public: the tally is empty
+    mode: str = "buttons"  # 'buttons' | 'native' (Discord's poll): the digest says which
 
     @property
     def leading(self) -> tuple[AnswerResult, ...]:
@@ -150,7 +153,14 @@ def _quote(guild_id: int, opinion: TopOpinion, names: Mapping[int, str]) -> Quot
     )
 
 
+def results_hidden(poll: PollActivity) -> bool:
+    """The digest is public: it shows a poll's counts only where its results mode lets everyone see them."""
+    return not counts_visible(poll.results_visibility, closed=poll.status != "open", published=poll.results_published)
+
+
 def _tally(poll: PollActivity) -> Tally:
+    if results_hidden(poll):
+        return compute_tally(poll.options, {}, 0)  # nothing counted can leak through the tally, chart or totals
     return compute_tally(poll.options, poll.per_option, poll.voters)
 
 
@@ -203,6 +213,8 @@ def build_digest(
                 mean_delta=mean - previous_mean if mean is not None and previous_mean is not None else None,
                 opinions=opinions,
                 arguments=groups,
+                results_hidden=results_hidden(poll),
+                mode=poll.mode,
             )
         )
 
@@ -251,7 +263,12 @@ async def prepare_digest(
     (pass `lookup_previous=False` to compare with nothing).
     """
     period = digest_period(scheduled_utc, settings.timezone, settings.digest_hour)
-    activity = await DigestQueries(conn).activity(settings.guild_id, period.start, period.end, OPINIONS_PER_POLL)
+    queries = DigestQueries(conn)
+    activity = await queries.activity(settings.guild_id, period.start, period.end, OPINIONS_PER_POLL)
+    hidden = [poll.id for poll in activity.polls if results_hidden(poll)]
+    if hidden:  # the week's vote total must not reveal the votes of polls whose counts are hidden
+        votes = await queries.votes_cast(settings.guild_id, period.start, period.end, exclude=hidden)
+        activity = replace(activity, votes=votes)
     resolved = names if isinstance(names, Mapping) else await names(author_ids(activity))
     if previous is None and lookup_previous:
         previous = await DigestStore(conn).previous(settings.guild_id, period.week)

@@ -192,9 +192,14 @@ def _section_description(section: PollSection, language: str, quote_limit: int |
     lines = []
     if full_question:
         lines += [f"**{section.question}**", ""]
-    lines += [t(f"digest.poll.{'open' if section.status == 'open' else 'closed'}", language), ""]
+    status = t(f"digest.poll.{'open' if section.status == 'open' else 'closed'}", language)
+    if section.mode == "native":
+        status += " · " + t("digest.poll.native", language)
+    lines += [status, ""]
     tally = section.tally
-    if tally.voters:
+    if section.results_hidden:
+        lines.append(t("digest.results_hidden", language))
+    elif tally.voters:
         lines += render_answer_lines(tally, language)
         lines.append("")
         lines.append(tn("tally.voters", tally.voters, language, voters=format_number(tally.voters, language)))

@@ -46,6 +46,8 @@ class VoteOutcome:
     choices: tuple[str, ...] = ()  # every answer the member now holds
     channel_id: int | None = None
     role_id: int | None = None
+    results_visibility: str = "live"
+    results_published: bool = False
 
     @property
     def accepted(self) -> bool:
@@ -178,4 +180,6 @@ class VoteRecorder:
             removed=tuple(labels[p] for p in sorted(change.remove)),
             choices=tuple(labels[p] for p in sorted(held)),
             channel_id=poll.channel_id,
+            results_visibility=poll.results_visibility,
+            results_published=poll.results_published,
         )

@@ -117,7 +117,14 @@ class ResultsReader:
         # The deadline holds even before the bot's loop has closed the poll.
         status = "closed" if poll.status != "open" or poll.closes_at <= now else "open"
         tally = compute_tally(poll.options, counts.per_option, counts.voters)
-        shown = visible_tally(tally, status=status, closes_at=poll.closes_at, now=now)
+        shown = visible_tally(
+            tally,
+            status=status,
+            closes_at=poll.closes_at,
+            now=now,
+            mode=poll.results_visibility,
+            published=poll.results_published,
+        )
         updated = max(m for m in (poll.created_at, poll.closed_at, last_vote) if m is not None)
         return PublicPoll(
             public_id=public_id,

@@ -25,13 +25,17 @@ from bot.i18n import t
 from bot.outgoing import edit, edit_response, reply, send
 from bot.polls.durations import parse_poll_duration
 from bot.polls.export import results_csv
+from bot.polls.native import check_native_poll, position_of
 from bot.polls.recorder import VoteRecorder, VoteRequest
 from bot.polls.tally import Tally, compute_tally, render_tally
+from bot.polls.visibility import RESULTS_MODE_NAMES, RESULTS_MODES, Audience, Shown, results_shown
+from bot.polls.voting import voter_key
 from bot.text import discord_len, shorten
 from cogs.common import (
     NO_MENTIONS,
     announce,
     audit,
+    is_moderator_member,
     member_language,
     moderator_only,
     record_audit,
@@ -42,7 +46,7 @@ from cogs.common import (
 from cogs.delivery import find_claimed_posts, footers_carry
 from cogs.polls.items import DYNAMIC_ITEMS
 from cogs.polls.publish import publish_poll, unpublish_poll
-from cogs.polls.render import DESCRIPTION_MAX, article_message, poll_message
+from cogs.polls.render import DESCRIPTION_MAX, article_message, poll_message, public_shown, results_block
 from db.articles import Article, ArticleStore
 from db.guild_settings import GuildSettingsStore
 from db.polls import NewPoll, Poll, PollOption, PollStore
@@ -56,6 +60,12 @@ POST_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
 DISCORD_UNKNOWN_MESSAGE = 10008
 DISCORD_OLD_MESSAGE_EDIT_QUOTA = 30046
 CLOSE_LOOP_SECONDS = 30.0
+VOTERS_LIMIT = 10**9  # no cap: voters are read 100 a page until Discord returns an empty page
+MODE_CHOICES = [
+    app_commands.Choice(name="buttons", value="buttons"),
+    app_commands.Choice(name="native", value="native"),
+]
+RESULTS_CHOICES = [app_commands.Choice(name=RESULTS_MODE_NAMES[mode], value=mode) for mode in RESULTS_MODES]
 RESULTS_RETRY_WINDOW = timedelta(hours=24)  # final results still owed after this are not posted any more
 
 
@@ -170,6 +180,10 @@ class PollsCog(
         if snapshot is None or snapshot.poll.status == "deleted" or snapshot.poll.message_id is None:
             return
         poll = snapshot.poll
+        if poll.mode == "native":  # Discord draws a native poll itself: there is nothing to edit
+            async with self.bot.db.transaction() as conn:
+                await PollStore(conn).mark_rendered(poll_id)
+            return
         embeds, view = self.message_parts(snapshot)
         message = self.bot.get_partial_messageable(poll.channel_id or 0).get_partial_message(poll.message_id)
         try:
@@ -215,6 +229,11 @@ class PollsCog(
             text = t("vote.withdrawn", language, answer=", ".join(outcome.removed))
         if len(outcome.choices) > 1:
             text += "\n" + t("vote.current_choices", language, answers=", ".join(outcome.choices))
+        if outcome.results_visibility == "after_vote" and outcome.choices:
+            # The member just voted: they may now see the tally, privately (the public message shows voters only).
+            snapshot = await self.snapshot(poll_id)
+            if snapshot is not None:
+                text += "\n\n" + render_tally(snapshot.tally, language)
         await reply(interaction, text, ephemeral=True)
         self.request_render(poll_id, outcome.channel_id)
 
@@ -237,6 +256,19 @@ class PollsCog(
         snapshot = await self.snapshot(poll_id)
         if snapshot is None or snapshot.poll.status == "deleted" or snapshot.poll.guild_id != interaction.guild_id:
             raise UserFacingError("vote.poll_missing")
+        poll = snapshot.poll
+        shown = results_shown(
+            poll.results_visibility,
+            closed=poll.status != "open",
+            published=poll.results_published,
+            audience=await self.audience(interaction, poll),
+        )
+        if shown is not Shown.FULL:  # no chart, no counts: only what this member may know
+            embed = discord.Embed(
+                title=shorten(poll.question, 256), description=results_block(poll, snapshot.tally, language, shown)
+            )
+            await reply(interaction, embed=embed, ephemeral=True)
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         chart = results_chart(snapshot, language)
         embed = discord.Embed(
@@ -244,6 +276,18 @@ class PollsCog(
         )
         embed.set_image(url="attachment://resultats.png")
         await reply(interaction, embed=embed, file=chart, ephemeral=True)
+
+    async def audience(self, interaction: discord.Interaction, poll: Poll) -> Audience:
+        """Who asks for the results: a moderator, a member who voted, or one who did not."""
+        if poll.results_visibility == "live" or poll.results_published:
+            return Audience()  # everyone sees everything: no need to look the member up
+        settings = await settings_of(interaction)
+        if isinstance(interaction.user, discord.Member) and is_moderator_member(interaction.user, settings):
+            return Audience(moderator=True)
+        voter = voter_key(self.bot.secret, poll.id, interaction.user.id, poll.anonymous)
+        async with self.bot.db.read() as conn:
+            held = await PollStore(conn).choices_of(poll.id, voter)
+        return Audience(voted=bool(held))
 
     # --- deadlines -------------------------------------------------------------------------------------
 
@@ -255,6 +299,7 @@ class PollsCog(
     async def _before_close_loop(self) -> None:
         await self.bot.wait_until_ready()
         await self.resume_pending_renders()
+        await self.reconcile_open_native()
 
     @close_due_polls_loop.error
     async def _close_loop_error(self, error: BaseException) -> None:
@@ -271,15 +316,23 @@ class PollsCog(
         for poll_id in due:
             if await self.close(poll_id):
                 closed.append(poll_id)
+        closed += await self.close_ended_native()
         self.close_runs += 1
         return closed
 
     async def close(self, poll_id: int) -> bool:
-        """Close one poll: store first, then the message (final tally, disabled buttons) and the thread."""
+        """Close one poll: store first, then the message (final tally, disabled buttons) and the thread.
+
+        A native poll is ended on Discord first and its votes read back, so the store closes on Discord's count.
+        """
         token = new_token()
         # Marked before the commit: a pass of the deadline loop meanwhile must not take these results as owed.
         self.delivering.add(poll_id)
         try:
+            async with self.bot.db.read() as conn:
+                before = await PollStore(conn).get(poll_id)
+            if before is not None and before.mode == "native" and before.status == "open":
+                await self.end_native(before)
             async with self.bot.db.transaction() as conn:
                 if not await PollStore(conn).close(poll_id, self.bot.now(), results_token=token):
                     return False
@@ -292,6 +345,105 @@ class PollsCog(
             return True
         finally:
             self.delivering.discard(poll_id)
+
+    # --- native polls ----------------------------------------------------------------------------------
+
+    def native_message(self, poll: Poll) -> discord.PartialMessage:
+        return self.bot.get_partial_messageable(poll.channel_id or 0).get_partial_message(poll.message_id or 0)
+
+    @commands.Cog.listener()
+    async def on_raw_poll_vote_add(self, payload: discord.RawPollVoteActionEvent) -> None:
+        await self.native_vote(payload, add=True)
+
+    @commands.Cog.listener()
+    async def on_raw_poll_vote_remove(self, payload: discord.RawPollVoteActionEvent) -> None:
+        await self.native_vote(payload, add=False)
+
+    async def native_vote(self, payload: discord.RawPollVoteActionEvent, *, add: bool) -> None:
+        """A vote event of a native poll: the raw event, since the cached one misses uncached messages."""
+        if self.bot.is_closed():
+            return  # shutting down: the next start-up reconciles this vote from Discord's voter lists
+        async with self.bot.db.transaction() as conn:
+            store = PollStore(conn)
+            poll = await store.by_message(payload.message_id)
+            if poll is None or poll.mode != "native":
+                return
+            voter = voter_key(self.bot.secret, poll.id, payload.user_id, poll.anonymous)
+            changed = await store.set_native_vote(
+                poll.id, voter, position_of(payload.answer_id), self.bot.now(), add=add
+            )
+        if changed:
+            log.debug("Native poll %s: vote %s by %s", poll.id, "added" if add else "removed", payload.user_id)
+
+    async def reconcile_native(self, poll: Poll) -> discord.Message | None:
+        """Read every answer's voters from Discord (paged) and make the store hold exactly them.
+
+        Returns the fetched message (None when it cannot be read: the store keeps what it has).
+        """
+        try:
+            message = await self.native_message(poll).fetch()
+            if message.poll is None:
+                return None
+            held: set[tuple[str, int]] = set()
+            for answer in message.poll.answers:
+                # discord.py stops at the answer's vote count, which Discord says may lag: page until empty.
+                async for user in answer.voters(limit=VOTERS_LIMIT):
+                    held.add((voter_key(self.bot.secret, poll.id, user.id, poll.anonymous), position_of(answer.id)))
+        except discord.HTTPException:
+            log.warning("Native poll %s: could not read its votes from Discord", poll.id, exc_info=True)
+            return None
+        async with self.bot.db.transaction() as conn:
+            added, removed = await PollStore(conn).replace_native_votes(poll.id, held, self.bot.now())
+        if added or removed:
+            log.info("Native poll %s reconciled with Discord: %d vote(s) added, %d removed", poll.id, added, removed)
+        return message
+
+    async def end_native(self, poll: Poll) -> None:
+        """End the poll on Discord (unless it already ended there), then take its final votes."""
+        try:
+            message = await self.native_message(poll).fetch()
+            if message.poll is not None and not message.poll.is_finalized():
+                await message.end_poll()
+        except discord.HTTPException:
+            log.warning("Native poll %s: could not end it on Discord", poll.id, exc_info=True)
+        await self.reconcile_native(poll)
+
+    async def reconcile_open_native(self) -> None:
+        """At start-up: votes cast while the bot was away are counted; a poll ended meanwhile is closed."""
+        async with self.bot.db.read() as conn:
+            ids = await PollStore(conn).open_native()
+        for poll_id in ids:
+            try:
+                async with self.bot.db.read() as conn:
+                    poll = await PollStore(conn).get(poll_id)
+                if poll is None:
+                    continue
+                message = await self.reconcile_native(poll)
+                if message is not None and message.poll is not None and message.poll.is_finalized():
+                    await self.close(poll_id)
+            except Exception:  # one poll must not stop the deadline loop from starting; the close reconciles again
+                log.exception("Native poll %s could not be reconciled at start-up", poll_id)
+
+    async def close_ended_native(self) -> list[int]:
+        """Native polls ended from the Discord client (their author ended them early): closed here too.
+
+        The bot has no message intent, so it looks: one fetch per open native poll and pass of the loop.
+        """
+        async with self.bot.db.read() as conn:
+            ids = await PollStore(conn).open_native()
+        ended = []
+        for poll_id in ids:
+            async with self.bot.db.read() as conn:
+                poll = await PollStore(conn).get(poll_id)
+            if poll is None:
+                continue
+            try:
+                message = await self.native_message(poll).fetch()
+            except discord.HTTPException:
+                continue
+            if message.poll is not None and message.poll.is_finalized() and await self.close(poll_id):
+                ended.append(poll_id)
+        return ended
 
     async def resolve_pending_results(self) -> None:
         """Final results owed by polls closed before a crash: recorded if they went out, else posted once."""
@@ -356,6 +508,11 @@ class PollsCog(
     ) -> discord.Message:
         language = snapshot.language
         text = t("poll.final_results", language, question=shorten(snapshot.poll.question, 300))
+        shown = public_shown(snapshot.poll)
+        if shown is not Shown.FULL:  # a 'moderators' poll: the close is announced, its counts (and sides) are not
+            embed = discord.Embed(description=results_block(snapshot.poll, snapshot.tally, language, shown))
+            embed.set_footer(text=marker(token, language))
+            return await send(thread, text, embed=embed, allowed_mentions=NO_MENTIONS, nonce=nonce(token))
         embed = discord.Embed(description=await self.results_text(snapshot, language))
         embed.set_image(url="attachment://resultats.png")
         embed.set_footer(text=marker(token, language))
@@ -381,9 +538,11 @@ class PollsCog(
             poll = await PollStore(conn).create(new)
         snapshot = await self.snapshot(poll.id)
         assert snapshot is not None
-        embeds, view = self.message_parts(snapshot)
         try:
-            message = await send(channel, embeds=embeds, view=view, allowed_mentions=NO_MENTIONS)
+            embeds, view = self.message_parts(snapshot)
+            message = await send(
+                channel, embeds=embeds, view=view, allowed_mentions=NO_MENTIONS, **native_parts(snapshot.poll)
+            )
         except BaseException:
             async with self.bot.db.transaction() as conn:
                 await PollStore(conn).forget(poll.id)
@@ -423,7 +582,10 @@ class PollsCog(
         anonymous="Only counts are shown, never who voted (default: yes)",
         role="Only members with this role may vote",
         channel="Where to post it (default: this channel)",
+        results="Who sees the counts, and when (default: the server's setting)",
+        mode="Tribune's buttons, or Discord's native poll (public voters, whole hours)",
     )
+    @app_commands.choices(results=RESULTS_CHOICES, mode=MODE_CHOICES)
     @app_commands.guild_only()
     @moderator_only
     async def create(
@@ -433,9 +595,11 @@ class PollsCog(
         answers: str | None = None,
         duration: str | None = None,
         multiple: bool = False,
-        anonymous: bool = True,
+        anonymous: bool | None = None,
         role: discord.Role | None = None,
         channel: discord.TextChannel | None = None,
+        results: app_commands.Choice[str] | None = None,
+        mode: app_commands.Choice[str] | None = None,
     ) -> None:
         """Create a button poll (moderators)."""
         language = member_language(interaction)
@@ -447,10 +611,17 @@ class PollsCog(
             labels, scores = yes_no_scale(settings.language)
             kind = "scale"
         span = parse_poll_duration(duration) if duration else timedelta(seconds=settings.poll_duration_seconds)
+        native = mode is not None and mode.value == "native"
+        visibility = results.value if results else settings.results_visibility
+        secret = not native if anonymous is None else anonymous  # a native poll is public unless asked otherwise
+        if native:
+            if role is not None:  # Discord lets every member who sees the channel vote
+                raise UserFacingError("native.role")
+            check_native_poll(text, labels, span, anonymous=secret, results_visibility=visibility)
         target = channel or interaction.channel
         if not isinstance(target, discord.TextChannel | discord.Thread):
             raise UserFacingError("poll.channel_invalid")
-        require_permissions(target, POST_PERMISSIONS, language)
+        require_permissions(target, (*POST_PERMISSIONS, "send_polls") if native else POST_PERMISSIONS, language)
         await interaction.response.defer(ephemeral=True, thinking=True)
         now = self.bot.now()
         options = [PollOption(i, label, scores[i] if scores else None) for i, label in enumerate(labels)]
@@ -463,12 +634,14 @@ class PollsCog(
             created_at=now,
             closes_at=now + span,
             multiple=multiple,
-            anonymous=anonymous,
+            anonymous=secret,
             role_id=role.id if role else None,
             channel_id=target.id,
+            results_visibility=visibility,
+            mode="native" if native else "buttons",
         )
         poll, message = await self.post_poll(target, new)
-        await audit(interaction, "poll.create", f"poll:{poll.id}", question=text)
+        await audit(interaction, "poll.create", f"poll:{poll.id}", question=text, results=new.results_visibility)
         await reply(interaction, t("poll.created", language, link=message.jump_url), ephemeral=True)
 
     @app_commands.command(name="results", description="See a poll's results with a chart")
@@ -504,6 +677,8 @@ class PollsCog(
         """Reopen a closed poll (moderators)."""
         language = member_language(interaction)
         target = await self.poll_of_guild(interaction, poll)
+        if target.mode == "native":
+            raise UserFacingError("native.reopen")  # an ended Discord poll cannot be opened again
         settings = await settings_of(interaction)
         span = parse_poll_duration(duration) if duration else timedelta(seconds=settings.poll_duration_seconds)
         async with self.bot.db.transaction() as conn:
@@ -515,6 +690,51 @@ class PollsCog(
         announce(interaction, entry)
         self.request_render(target)
         await reply(interaction, t("poll.reopened", language, poll=poll), ephemeral=True)
+
+    @app_commands.command(name="visibility", description="Change who sees a poll's counts, and when (moderators)")
+    @app_commands.describe(poll="The poll", mode="live, after_vote, after_close or moderators")
+    @app_commands.choices(mode=RESULTS_CHOICES)
+    @app_commands.autocomplete(poll=poll_autocomplete)
+    @app_commands.guild_only()
+    @moderator_only
+    async def visibility(self, interaction: discord.Interaction, poll: int, mode: app_commands.Choice[str]) -> None:
+        """Change who sees a poll's counts, and when (moderators)."""
+        language = member_language(interaction)
+        target = await self.poll_of_guild(interaction, poll)
+        if target.mode == "native" and mode.value == "after_vote":
+            raise UserFacingError("native.after_vote")
+        async with self.bot.db.transaction() as conn:
+            previous = await PollStore(conn).set_results_visibility(target.id, mode.value)
+            if previous is None:
+                raise UserFacingError("poll.not_found", poll=poll)
+            # The audit keeps both modes: members may ask why counts appeared or vanished.
+            entry = await record_audit(
+                conn, interaction, "poll.visibility", f"poll:{poll}", previous=previous, mode=mode.value
+            )
+        announce(interaction, entry)
+        self.request_render(target)
+        await reply(
+            interaction,
+            t("poll.visibility_changed", language, poll=poll, mode=t(f"results_mode.{mode.value}", language)),
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="reveal", description="Show a poll's results to everyone (moderators)")
+    @app_commands.describe(poll="The poll")
+    @app_commands.autocomplete(poll=poll_autocomplete)
+    @app_commands.guild_only()
+    @moderator_only
+    async def reveal(self, interaction: discord.Interaction, poll: int) -> None:
+        """Show a poll's results to everyone (moderators)."""
+        language = member_language(interaction)
+        target = await self.poll_of_guild(interaction, poll)
+        async with self.bot.db.transaction() as conn:
+            if not await PollStore(conn).publish_results(target.id):
+                raise UserFacingError("poll.already_published", poll=poll)
+            entry = await record_audit(conn, interaction, "poll.reveal", f"poll:{poll}")
+        announce(interaction, entry)
+        self.request_render(target)
+        await reply(interaction, t("poll.published", language, poll=poll), ephemeral=True)
 
     @app_commands.command(name="delete", description="Delete a poll and its message (moderators)")
     @app_commands.describe(poll="The poll")
@@ -630,6 +850,21 @@ class PollsCog(
         else:
             text = await publish_poll(interaction, self.bot, target)
         await reply(interaction, text, ephemeral=True, suppress_embeds=True)
+
+
+def native_parts(poll: Poll) -> dict[str, Any]:
+    """What a poll's message carries beyond embeds and buttons: Discord's poll for a native one."""
+    return {"poll": native_poll(poll)} if poll.mode == "native" else {}
+
+
+def native_poll(poll: Poll) -> discord.Poll:
+    """Discord's poll for a stored native poll: its answers in position order (answer ids 1, 2, …)."""
+    hours = max(1, round((poll.closes_at - poll.created_at).total_seconds() / 3600))
+    native = discord.Poll(question=poll.question, duration=timedelta(hours=hours), multiple=poll.multiple)
+    # Positions are 0, 1, … and Discord numbers answers 1, 2, … in the order sent: answer_id() maps them back.
+    for option in sorted(poll.options, key=lambda o: o.position):
+        native.add_answer(text=option.label)
+    return native
 
 
 def results_chart(snapshot: PollSnapshot, language: str) -> discord.File:

@@ -8,9 +8,10 @@ from typing import Any
 
 import discord
 
-from bot.i18n import t
-from bot.i18n.formatting import format_date
+from bot.i18n import t, tn
+from bot.i18n.formatting import format_date, format_number
 from bot.polls.tally import Tally, render_tally
+from bot.polls.visibility import PUBLIC, Shown, results_shown
 from bot.text import BUTTONS_PER_ROW, shorten
 from cogs.polls.items import ResultsButton, VoteButton
 from db.articles import Article
@@ -66,9 +67,28 @@ def article_embed(article: Article, language: str) -> discord.Embed:
     return embed
 
 
+def public_shown(poll: Poll) -> Shown:
+    """What a public message (the poll's own, the final results) may show of this poll."""
+    return results_shown(
+        poll.results_visibility, closed=poll.status != "open", published=poll.results_published, audience=PUBLIC
+    )
+
+
+def results_block(poll: Poll, tally: Tally, language: str, shown: Shown) -> str:
+    """The tally, or what stands in for it when the results mode hides it from this viewer."""
+    if shown is Shown.FULL:
+        return render_tally(tally, language)
+    hidden = t(f"poll.hidden.{poll.results_visibility}", language)
+    if shown is Shown.VOTERS:
+        voters = tn("tally.voters", tally.voters, language, voters=format_number(tally.voters, language))
+        return f"{voters}\n{hidden}"
+    return hidden
+
+
 def poll_embed(poll: Poll, tally: Tally, language: str, *, with_title: bool = True) -> discord.Embed:
-    """The live results: one bar per answer, voters, mean score, and the deadline."""
-    body = f"{render_tally(tally, language)}\n\n{status_line(poll, language)}"
+    """The live results (one bar per answer, voters, mean score) as far as its mode lets the public see, and
+    the deadline."""
+    body = f"{results_block(poll, tally, language, public_shown(poll))}\n\n{status_line(poll, language)}"
     embed = discord.Embed(
         title=shorten(poll.question, TITLE_MAX) if with_title else None,
         description=shorten(body, DESCRIPTION_MAX),
@@ -106,7 +126,16 @@ def poll_message(
     article: Article | None = None,
     extra: Sequence[discord.ui.Item[Any]] = (),
 ) -> tuple[list[discord.Embed], discord.ui.View]:
-    """Embeds and buttons of a poll message (an article post carries its card first)."""
+    """Embeds and buttons of a poll message (an article post carries its card first).
+
+    A native poll is drawn by Discord: the message keeps the article card and the extra buttons and 📊 only.
+    """
+    if poll.mode == "native":
+        view = discord.ui.View(timeout=None)
+        for item in extra:
+            view.add_item(item)
+        view.add_item(ResultsButton(poll.id, t("poll.results_button", language)))
+        return ([article_embed(article, language)] if article is not None else []), view
     if article is None:
         return [poll_embed(poll, tally, language)], poll_view(poll, language, extra)
     card = article_embed(article, language)

@@ -254,3 +254,19 @@ async def test_prepare_digest_end_to_end_and_next_week_compares_with_stored_tota
     assert following.sections[0].mean_delta == pytest.approx(0, abs=0.01)
     assert "**66,7**/100 (= par rapport" in (render_digest(following)[0].embeds[1].description or "")
     assert unchanged.previous_totals is None and unchanged.deltas == {}
+
+
+async def test_the_week_total_leaves_out_votes_of_polls_whose_counts_are_hidden(db: Database) -> None:
+    async with db.transaction() as conn:
+        shown = await create_poll(conn, START + HOUR, votes=[("a", 0, START + 2 * HOUR)])
+        hidden = await create_poll(conn, START + HOUR, votes=[("a", 1, START + 2 * HOUR), ("b", 1, START + DAY)])
+        await PollStore(conn).set_results_visibility(hidden, "after_close")
+    settings = GuildSettings(guild_id=GUILD)
+    async with db.read() as conn:
+        queries = DigestQueries(conn)
+        assert await queries.votes_cast(GUILD, START, END) == 3
+        assert await queries.votes_cast(GUILD, START, END, exclude=[hidden]) == 1
+        digest = await prepare_digest(conn, settings, END, {}, lookup_previous=False)
+    assert digest.totals.votes == 1 and digest.totals.participations == 1
+    by_id = {section.poll_id: section for section in digest.sections}
+    assert by_id[hidden].results_hidden and not by_id[shown].results_hidden

@@ -203,3 +203,50 @@ async def test_polls_of_one_message_in_order_without_the_deleted_ones(db: Databa
     async with db.read() as conn:
         carried = await PollStore(conn).of_message(11)
     assert [p.question for p in carried] == ["Première ?", "Troisième ?"]
+
+
+async def test_results_visibility_is_stored_changed_and_published_once(db: Database) -> None:
+    async with db.transaction() as conn:
+        store = PollStore(conn)
+        default = await store.create(new_poll())
+        hidden = await store.create(new_poll(results_visibility="moderators"))
+        assert default.results_visibility == "live" and not default.results_published
+        assert hidden.results_visibility == "moderators"
+        assert await store.set_results_visibility(default.id, "after_vote") == "live"
+        assert await store.publish_results(hidden.id)
+        assert not await store.publish_results(hidden.id)  # already published
+        assert await store.set_results_visibility(999, "live") is None
+    async with db.read() as conn:
+        changed, published = await PollStore(conn).get(default.id), await PollStore(conn).get(hidden.id)
+        pending = await PollStore(conn).render_pending()
+    assert changed is not None and changed.results_visibility == "after_vote"
+    assert published is not None and published.results_published
+    assert pending == [default.id, hidden.id]  # both messages must be redrawn with what they may now show
+
+
+async def test_the_store_refuses_an_unknown_results_mode(db: Database) -> None:
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction() as conn:
+            await PollStore(conn).create(new_poll(results_visibility="everyone"))
+
+
+async def test_native_vote_events_and_reconciliation(db: Database) -> None:
+    async with db.transaction() as conn:
+        store = PollStore(conn)
+        poll = await store.create(new_poll(mode="native", anonymous=False))
+        assert poll.mode == "native"
+        assert await store.set_native_vote(poll.id, "1", 0, NOW, add=True)
+        assert not await store.set_native_vote(poll.id, "1", 0, NOW, add=True)  # a repeated event changes nothing
+        assert await store.set_native_vote(poll.id, "1", 3, NOW, add=True)  # single choice: replaces answer 0
+        assert await store.set_native_vote(poll.id, "2", 1, NOW, add=True)
+        assert await store.set_native_vote(poll.id, "2", 1, NOW, add=False)
+        assert (await store.counts(poll.id)).per_option == {3: 1}
+        # Discord's voter lists say: 1 withdrew, 2 and 3 voted meanwhile.
+        assert await store.replace_native_votes(poll.id, {("2", 0), ("3", 0)}, NOW) == (2, 1)
+        assert (await store.counts(poll.id)).per_option == {0: 2}
+        assert await store.open_native() == []  # not posted yet: nothing to reconcile with
+        await store.set_message(poll.id, channel_id=10, message_id=11)
+        assert await store.open_native() == [poll.id]
+        assert await store.close(poll.id, NOW + timedelta(hours=1))
+        assert not await store.set_native_vote(poll.id, "4", 0, NOW, add=True)  # closed: ignored, not an error
+        assert await store.open_native() == []

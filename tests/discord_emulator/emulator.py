@@ -29,9 +29,11 @@ from .errors import (
     missing_permissions,
 )
 from .gateway import (
+    INTENT_DIRECT_MESSAGE_POLLS,
     INTENT_DIRECT_MESSAGE_REACTIONS,
     INTENT_DIRECT_MESSAGES,
     INTENT_GUILD_MEMBERS,
+    INTENT_GUILD_MESSAGE_POLLS,
     INTENT_GUILD_MESSAGE_REACTIONS,
     INTENT_GUILD_MESSAGES,
     INTENT_GUILDS,
@@ -658,6 +660,8 @@ class DiscordEmulator:
                 if earlier is not None and not earlier.deleted:
                     return earlier
                 raise ApiError(404, 10008, "Unknown Message")  # created, then deleted: Discord does not re-create
+        if body.get("poll"):
+            _check_poll(body["poll"])
         message = MessageRecord(
             id=world.new_id(age),
             channel_id=channel.id,
@@ -676,9 +680,11 @@ class DiscordEmulator:
             allowed_mentions=body.get("allowed_mentions"),
         )
         message.attachments = self.build_attachments(channel, body, files or [], [], ephemeral=ephemeral)
-        if not (
-            message.content or message.embeds or message.components or message.attachments or message.poll
-        ) and not (flags & FLAG_LOADING):
+        if (
+            not (message.content or message.embeds or message.components or message.attachments or message.poll)
+            and not (flags & FLAG_LOADING)
+            and type != 46
+        ):
             raise ApiError(400, 50006, "Cannot send an empty message")
         if interaction is not None:
             self._mark_interaction_message(message, interaction)
@@ -800,6 +806,67 @@ class DiscordEmulator:
                 "MESSAGE_DELETE", data, guild_id=message.guild_id, intent=self._message_intent(message)
             )
         self.notify()
+
+    # -- native polls ------------------------------------------------------------------------------------
+    def native_vote(self, member: Any, message: MessageRecord | int, answer_id: int, *, add: bool = True) -> None:
+        """A member votes on (or, with ``add=False``, removes their vote from) a native poll in the client.
+
+        The vote is kept whether or not the bot is connected; MESSAGE_POLL_VOTE_ADD/REMOVE reach only the
+        sessions with the polls intent, like Discord. A single-choice poll refuses a second answer.
+        """
+        record = self.message(message)
+        poll = record.poll
+        assert poll is not None, "not a native poll"
+        if poll["results"]["is_finalized"]:
+            raise AssertionError("the poll has ended: the client no longer lets members vote")
+        user_id = getattr(member, "id", member)
+        voters = record.poll_voters.setdefault(answer_id, [])
+        if add:
+            held = [a for a, users in record.poll_voters.items() if user_id in users]
+            if user_id in voters or (held and not poll["allow_multiselect"]):
+                return
+            voters.append(user_id)
+        else:
+            if user_id not in voters:
+                return
+            voters.remove(user_id)
+        data: dict[str, Any] = {
+            "user_id": str(user_id),
+            "channel_id": str(record.channel_id),
+            "message_id": str(record.id),
+            "answer_id": answer_id,
+        }
+        if record.guild_id:
+            data["guild_id"] = str(record.guild_id)
+        poll["results"]["answer_counts"] = _answer_counts(record)  # Discord shows in-progress counts too
+        event = "MESSAGE_POLL_VOTE_ADD" if add else "MESSAGE_POLL_VOTE_REMOVE"
+        intent = INTENT_GUILD_MESSAGE_POLLS if record.guild_id else INTENT_DIRECT_MESSAGE_POLLS
+        self.gateway.dispatch(event, data, guild_id=record.guild_id, intent=intent)
+        self.notify()
+
+    def finalize_native_poll(self, message: MessageRecord | int) -> MessageRecord:
+        """End a native poll (its expiry passed, the expire endpoint, or its author in the client).
+
+        The poll's results become final (``is_finalized``, counts per answer), MESSAGE_UPDATE is dispatched and
+        Discord posts its result message (type 46, MESSAGE_POLL_RESULT) replying to the poll.
+        """
+        from .util import iso
+
+        record = self.message(message)
+        poll = record.poll
+        assert poll is not None, "not a native poll"
+        poll["expiry"] = iso(self.world.now())
+        poll["results"] = {"is_finalized": True, "answer_counts": _answer_counts(record)}
+        self.dispatch_message("MESSAGE_UPDATE", record)
+        channel = self.world.channels[record.channel_id]
+        self.create_message(
+            channel,
+            record.author,
+            {"message_reference": {"message_id": record.id, "channel_id": record.channel_id}},
+            type=46,
+            allow_ephemeral=False,
+        )
+        return record
 
     def _message_intent(self, message: MessageRecord) -> int:
         return INTENT_GUILD_MESSAGES if message.guild_id else INTENT_DIRECT_MESSAGES
@@ -1599,6 +1666,37 @@ def _normalise_embed(embed: Any) -> dict[str, Any]:
     return out
 
 
+def _answer_counts(record: MessageRecord) -> list[dict[str, Any]]:
+    assert record.poll is not None
+    return [
+        {"id": a["answer_id"], "count": len(record.poll_voters.get(a["answer_id"], [])), "me_voted": False}
+        for a in record.poll["answers"]
+    ]
+
+
+def _check_poll(poll: dict[str, Any]) -> None:
+    """Discord's documented poll limits: question ≤ 300, 1–10 answers of ≤ 55 characters, 1–768 hours."""
+    errors: list[FieldError] = []
+    question = (poll.get("question") or {}).get("text") or ""
+    if not 1 <= len(question) <= 300:
+        errors.append(FieldError(("poll", "question", "text"), "BASE_TYPE_BAD_LENGTH", "Must be 1-300 long."))
+    answers = poll.get("answers") or []
+    if not 1 <= len(answers) <= 10:
+        errors.append(FieldError(("poll", "answers"), "BASE_TYPE_BAD_LENGTH", "Must be 1-10 in length."))
+    for index, answer in enumerate(answers):
+        text = (answer.get("poll_media") or {}).get("text") or ""
+        if not 1 <= len(text) <= 55:
+            errors.append(
+                FieldError(("poll", "answers", str(index), "poll_media", "text"), "BASE_TYPE_BAD_LENGTH", "1-55.")
+            )
+    duration = poll.get("duration", 24)
+    # discord.py sends hours as a float (2.0); Discord takes any integral number.
+    if not isinstance(duration, int | float) or duration != int(duration) or not 1 <= duration <= 768:
+        errors.append(FieldError(("poll", "duration"), "NUMBER_TYPE_MAX", "Must be between 1 and 768."))
+    if errors:
+        raise invalid_form_body(errors)
+
+
 def _poll_payload(poll: dict[str, Any], now: float) -> dict[str, Any]:
     from .util import iso
 
@@ -1608,7 +1706,7 @@ def _poll_payload(poll: dict[str, Any], now: float) -> dict[str, Any]:
     return {
         "question": poll.get("question") or {},
         "answers": answers,
-        "expiry": iso(now + 3600 * int(poll.get("duration") or 24)),
+        "expiry": iso(now + 3600 * int(poll.get("duration") or 24)),  # integral, checked by _check_poll
         "allow_multiselect": bool(poll.get("allow_multiselect")),
         "layout_type": poll.get("layout_type") or 1,
         "results": {"is_finalized": False, "answer_counts": []},

@@ -390,6 +390,8 @@ class RestApi:
         needed = ["send_messages_in_threads" if channel.is_thread else "send_messages"]
         if files or (isinstance(body, dict) and any(isinstance(a, dict) for a in body.get("attachments") or [])):
             needed.append("attach_files")
+        if isinstance(body, dict) and body.get("poll"):
+            needed.append("send_polls")
         self.emu.require(channel, *needed)
 
     def ensure_thread_open(self, channel: ChannelRecord, *, unarchive: bool) -> None:
@@ -839,6 +841,47 @@ class RestApi:
         }
         self.emu.gateway.dispatch("MESSAGE_DELETE_BULK", data, guild_id=channel.guild_id, intent=INTENT_GUILD_MESSAGES)
         return Reply(204)
+
+    # -- native polls --------------------------------------------------------------------------------------
+    def _native_poll(self, ctx: Ctx) -> MessageRecord:
+        channel = self.channel(ctx)
+        if channel.type != DM:
+            self.readable(channel)
+        message = self.message_in(channel, ctx.int("message_id"))
+        if message.poll is None:
+            raise ApiError(400, 520000, "Poll not found")  # Discord's code for a message without a poll
+        return message
+
+    @route("GET", "/channels/{channel_id}/polls/{message_id}/answers/{answer_id}")
+    async def poll_answer_voters(self, ctx: Ctx) -> Reply:
+        """GET .../polls/{mid}/answers/{aid}?after&limit (1–100, default 25): voters by ascending id."""
+        message = self._native_poll(ctx)
+        answer_id = ctx.int("answer_id")
+        if answer_id not in {a["answer_id"] for a in message.poll["answers"]}:  # type: ignore[index]
+            raise ApiError(404, 10018, "Unknown answer")
+        query = ctx.record.query
+        try:
+            limit = int(query.get("limit", "25"))
+            after = int(query.get("after", "0"))
+        except ValueError:
+            limit = -1
+        if not 1 <= limit <= 100:
+            raise invalid_form_body(
+                [FieldError(("limit",), "NUMBER_TYPE_MAX", "int value should be between 1 and 100.")]
+            )
+        users = sorted(u for u in message.poll_voters.get(answer_id, []) if u > after)[:limit]
+        return Reply(body={"users": [self.world.user_payload(self.world.users[u]) for u in users]})
+
+    @route("POST", "/channels/{channel_id}/polls/{message_id}/expire")
+    async def expire_poll(self, ctx: Ctx) -> Reply:
+        """POST .../polls/{mid}/expire: only the poll's author, once; the message comes back finalized."""
+        message = self._native_poll(ctx)
+        if message.author.id != self.world.bot_user.id:
+            raise ApiError(403, 50005, "Cannot execute action on a message authored by another user")
+        if message.poll["results"]["is_finalized"]:  # type: ignore[index]
+            raise ApiError(400, 520001, "Poll expired")
+        self.emu.finalize_native_poll(message)
+        return Reply(body=self.world.message_payload(message))
 
     # -- reactions -----------------------------------------------------------------------------------------
     def _reaction_target(self, ctx: Ctx) -> tuple[ChannelRecord, MessageRecord, str]:

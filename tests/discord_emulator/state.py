@@ -207,6 +207,7 @@ class MessageRecord:
     legacy_interaction: dict[str, Any] | None = None
     nonce: str | None = None
     poll: dict[str, Any] | None = None
+    poll_voters: dict[int, list[int]] = field(default_factory=dict)  # native poll: answer_id → user ids
     thread_id: int | None = None
     position: int | None = None
     deleted: bool = False

@@ -124,6 +124,7 @@ EVERYONE_BASIC = (
     | PERMISSIONS["send_messages_in_threads"]
     | PERMISSIONS["read_message_history"]
     | PERMISSIONS["use_application_commands"]
+    | PERMISSIONS["send_polls"]  # Tribune's native polls (README's invite list)
 )
 
 #: A typical invite permission set for a bot that posts, threads and moderates its own messages.

@@ -931,3 +931,58 @@ async def test_errors_after_the_bot_closed_are_not_failures(emulator: DiscordEmu
     await emulator.wait_for(lambda: emulator.shutdown_errors, timeout=2)
     assert "resource closed at shutdown" in emulator.shutdown_errors[0]
     assert emulator.failures == []
+
+
+async def test_native_polls_votes_intent_voters_paging_and_expire(emulator: DiscordEmulator) -> None:
+    alice, bob = emulator.members["alice"], emulator.members["bob"]
+    seen: list[tuple[str, int, int]] = []
+
+    async def on_add(payload: discord.RawPollVoteActionEvent) -> None:
+        seen.append(("add", payload.user_id, payload.answer_id))
+
+    async def on_remove(payload: discord.RawPollVoteActionEvent) -> None:
+        seen.append(("remove", payload.user_id, payload.answer_id))
+
+    blind = EmuBot(intents=discord.Intents(guilds=True))  # without the polls intent: no vote event
+    blind.add_listener(on_add, "on_raw_poll_vote_add")
+    async with connect_bot(emulator, blind):
+        general = blind.get_channel(emulator.channels["general"].id)
+        assert isinstance(general, discord.TextChannel)
+        poll = discord.Poll(question="Pour ou contre ?", duration=__import__("datetime").timedelta(hours=2))
+        poll.add_answer(text="Pour")
+        poll.add_answer(text="Contre")
+        sent = await general.send(poll=poll)
+        emulator.native_vote(alice, sent.id, 1)
+        await asyncio.sleep(0.1)
+        assert seen == []
+
+    polls_bot = EmuBot(intents=discord.Intents(guilds=True, guild_polls=True))
+    polls_bot.add_listener(on_add, "on_raw_poll_vote_add")
+    polls_bot.add_listener(on_remove, "on_raw_poll_vote_remove")
+    async with connect_bot(emulator, polls_bot):
+        emulator.native_vote(bob, sent.id, 2)
+        emulator.native_vote(bob, sent.id, 1)  # single choice: refused by the client, no event
+        emulator.native_vote(alice, sent.id, 1, add=False)
+        await emulator.wait_for(lambda: len(seen) == 2)
+        assert seen == [("add", bob.id, 2), ("remove", alice.id, 1)]
+        for member in emulator.add_members(3):
+            emulator.native_vote(member, sent.id, 2)
+
+        path = f"/channels/{sent.channel.id}/polls/{sent.id}/answers/2"
+        status, first = await _raw(emulator, "GET", path, params={"limit": "2"})
+        assert status == 200 and len(first["users"]) == 2
+        status, rest = await _raw(emulator, "GET", path, params={"limit": "2", "after": first["users"][-1]["id"]})
+        assert status == 200 and len(rest["users"]) == 2
+        assert {u["id"] for u in first["users"]}.isdisjoint(u["id"] for u in rest["users"])
+        with emulator.expect_failures("invalid_body"):
+            assert (await _raw(emulator, "GET", path, params={"limit": "101"}))[0] == 400
+        assert (await _raw(emulator, "GET", f"/channels/{sent.channel.id}/polls/{sent.id}/answers/9"))[0] == 404
+
+        fetched = await polls_bot.get_channel(sent.channel.id).fetch_message(sent.id)  # type: ignore[union-attr]
+        ended = await fetched.end_poll()
+        assert ended.poll is not None and ended.poll.is_finalized()
+        assert [a.vote_count for a in ended.poll.answers] == [0, 4]
+        status, _ = await _raw(emulator, "POST", f"/channels/{sent.channel.id}/polls/{sent.id}/expire")
+        assert status == 400  # already ended
+        result = emulator.last_message("general")
+        assert result is not None and result.type == 46  # Discord's poll result message

@@ -257,3 +257,23 @@ async def test_beside_the_bot_the_cache_is_trusted_until_the_bot_invalidates_it(
         await PublicStore(conn).unpublish("poll", seeded.poll_id)
     served.app.reader.invalidate()  # what /poll publish state:off does through bot.web
     assert (await served.get(path)).status == 404
+
+
+async def test_a_poll_whose_results_mode_hides_them_shows_no_count_until_it_allows(db: Database, serve) -> None:  # type: ignore[no-untyped-def]
+    await enable(db)
+    seeded = await seed_poll(db, {0: 3, 3: 1})
+    async with db.transaction() as conn:
+        assert await PollStore(conn).set_results_visibility(seeded.poll_id, "after_close") == "live"
+    served = await serve()
+    hidden = json.loads(await (await served.get(f"/p/{seeded.public_id}.json")).text())
+    assert hidden["results_visible"] is False
+    assert hidden["voters"] is None and hidden["score"] is None
+    assert all(a.get("count") is None for a in hidden["answers"] or []), hidden
+    page = await (await served.get(f"/p/{seeded.public_id}")).text()
+    assert "75" not in page.split("<body", 1)[-1]  # no percentage in the page either
+    async with db.transaction() as conn:
+        await PollStore(conn).set_results_visibility(seeded.poll_id, "moderators")
+        assert await PollStore(conn).publish_results(seeded.poll_id)  # a moderator reveals them
+    await asyncio.sleep(1.1)  # past the service's one-second cache of a hot poll
+    shown = json.loads(await (await served.get(f"/p/{seeded.public_id}.json")).text())
+    assert shown["results_visible"] is True and shown["voters"] == 4
