@@ -199,6 +199,9 @@ def build_digest(
             top = activity.top_opinions.get(poll.article_id, ())[:OPINIONS_PER_POLL]
             opinions = tuple(_quote(settings.guild_id, opinion, names) for opinion in top)
             groups = (arguments or {}).get(poll.id, ())
+            if results_hidden(poll):
+                # Sides come from votes: while the counts are hidden, the groups are only themes.
+                groups = tuple(replace(group, side=None) for group in groups)
         sections.append(
             PollSection(
                 poll_id=poll.id,

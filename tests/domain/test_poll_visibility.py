@@ -93,3 +93,21 @@ def test_the_digest_hides_counts_the_public_may_not_see_and_shows_the_rest() -> 
     text = "\n".join(embed.description or "" for page in render_digest(digest) for embed in page.embeds)
     assert text.count("Résultats masqués") == 2
     assert "7 votants" not in text and "5 votants" not in text and "3 votants" in text
+
+
+def test_hidden_results_show_the_debate_as_themes_never_as_sides() -> None:
+    from bot.digest.arguments import CONTRA, PRO, Argument
+
+    settings = GuildSettings(guild_id=GUILD)
+    hidden = replace(poll(1, {0: 7, 1: 2}, status="open", article_id=9), results_visibility="after_close")
+    groups = {
+        1: (
+            Argument(PRO, ("client", "anthropic"), 7, "Un client de poids valide la puce.", 1, (1,)),
+            Argument(CONTRA, ("cuda", "logiciel"), 2, "CUDA garde une avance énorme.", 2, (2,)),
+        )
+    }
+    digest = build_digest(activity([hidden]), PERIOD, settings, {}, arguments=groups)
+    [section] = digest.sections
+    assert [group.side for group in section.arguments] == [None, None]
+    text = "\n".join(embed.description or "" for page in render_digest(digest) for embed in page.embeds)
+    assert "Ce que disent les membres" in text and "**Pour**" not in text and "**Contre**" not in text
