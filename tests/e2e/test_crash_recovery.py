@@ -121,6 +121,27 @@ async def wait_posted(emulator: DiscordEmulator, db_path: Path) -> dict[str, Any
     return digest_record(db_path)
 
 
+async def kill_while_posting(
+    emulator: DiscordEmulator, child_bot, now: datetime, stage: str, when: Callable[[RequestRecord], bool]
+) -> None:  # type: ignore[no-untyped-def]
+    """Start the bot at `now`, SIGKILL it while the post `when` accepts is held at `stage`; the post is lost
+    (stage "before") or exists without its reply (stage "after"). Later restarts happen after Discord's
+    dedupe window, so only what the post carries can tell."""
+    with emulator.gate("POST", MESSAGES, stage=stage, when=when) as gate:
+        async with child_bot(now) as child:
+            await asyncio.wait_for(gate.arrived.wait(), START_TIMEOUT)
+            await child.kill()
+        gate.release(deliver=False)
+    emulator.nonce_window = 0
+
+
+async def restart_twice(child_bot, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    """Two more runs of the bot, each until its background loops made a full pass."""
+    for minutes in (1, 20):
+        async with child_bot(now + timedelta(minutes=minutes)) as child:
+            await child.wait_for_line("SETTLED")
+
+
 @pytest.mark.parametrize("manual_digest", [True, False], ids=["manual-digest-earlier", "no-manual-digest"])
 @pytest.mark.parametrize("step", ["claimed-not-sent", "in-flight-dropped-then-delivered", "created-not-recorded"])
 async def test_a_killed_bot_posts_the_scheduled_digest_exactly_once(
@@ -210,16 +231,8 @@ async def test_a_poll_closed_by_a_killed_bot_gets_its_final_results_once(
         return record.params.get("channel_id") == str(thread.id)
 
     after_deadline = clock.now + timedelta(hours=2)
-    with emulator.gate("POST", MESSAGES, stage=stage, when=final_results) as gate:
-        async with child_bot(after_deadline) as child:
-            await asyncio.wait_for(gate.arrived.wait(), START_TIMEOUT)
-            await child.kill()
-        gate.release(deliver=False)
-    emulator.nonce_window = 0  # restarted after Discord's dedupe window: only the marker can tell
-    async with child_bot(after_deadline + timedelta(minutes=1)) as child:
-        await child.wait_for_line("SETTLED")
-    async with child_bot(after_deadline + timedelta(minutes=2)) as child:
-        await child.wait_for_line("SETTLED")
+    await kill_while_posting(emulator, child_bot, after_deadline, stage, final_results)
+    await restart_twice(child_bot, after_deadline)
     posted = [m for m in emulator.messages_in(thread) if "Résultats définitifs" in m.content or m.attachments]
     assert len(posted) == 1, [m.content for m in emulator.messages_in(thread)]
     with sqlite3.connect(tribune_db_path) as raw:
@@ -256,18 +269,9 @@ async def test_feed_items_whose_post_was_interrupted_are_posted_once(
         return [m for m in emulator.messages_in(actualites) if m.embeds]
 
     later = clock.now + timedelta(minutes=16)
-    with emulator.gate("POST", MESSAGES, stage=stage, when=article_post) as gate:
-        async with child_bot(later) as child:
-            await asyncio.wait_for(gate.arrived.wait(), START_TIMEOUT)
-            await child.kill()
-        gate.release(deliver=False)
+    await kill_while_posting(emulator, child_bot, later, stage, article_post)
     assert len(posts()) == (1 if stage == "after" else 0)
-    emulator.nonce_window = 0  # restarted after Discord's dedupe window: only the buttons can tell
-    async with child_bot(later + timedelta(minutes=1)) as child:
-        await child.wait_for_line("SETTLED")
-        await emulator.wait_for(lambda: len(posts()) == 2, timeout=START_TIMEOUT)
-    async with child_bot(later + timedelta(minutes=20)) as child:
-        await child.wait_for_line("SETTLED")
+    await restart_twice(child_bot, later)
     urls = [p.embeds[0]["url"] for p in posts()]
     assert sorted(urls) == sorted(f"{site.base}/articles/{slug}" for slug in NEWEST_TWO)
     with sqlite3.connect(tribune_db_path) as raw:
