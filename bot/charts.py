@@ -23,6 +23,14 @@ class BarGroup:
     bars: Sequence[tuple[str, int]]
 
 
+WIDTH_INCHES = 8.0
+CHAR_WIDTH_INCHES = 0.068  # DejaVu Sans at 9 pt: about 4.9 pt per character on average
+
+
+def _label(label: str) -> str:
+    return textwrap.shorten(label, 40, placeholder="…")
+
+
 def _pyplot():  # type: ignore[no-untyped-def]
     # Imported on first use: matplotlib costs a few hundred ms, which start-up and the vote path never pay.
     import matplotlib
@@ -38,16 +46,20 @@ def bar_chart_png(groups: Sequence[BarGroup], language: str = "fr") -> bytes:
     plt = _pyplot()
     rows = sum(len(g.bars) for g in groups) + 2 * len(groups)
     height = max(2.0, 0.38 * rows + 0.4)
+    all_labels = [_label(label) for group in groups for label, _ in group.bars]
     fig, axes = plt.subplots(
         len(groups),
         1,
-        figsize=(8, height),
+        figsize=(WIDTH_INCHES, height),
         squeeze=False,
         gridspec_kw={"height_ratios": [len(g.bars) + 1 for g in groups]},
     )
+    # A layout computed from the label lengths: tight_layout would draw the whole figure once more (half the time).
+    left = min(0.5, (max(map(len, all_labels), default=1) * CHAR_WIDTH_INCHES + 0.25) / WIDTH_INCHES)
+    fig.subplots_adjust(left=left, right=0.97, top=1 - 0.45 / height, bottom=0.35 / height, hspace=0.9 / height * 4)
     fig.patch.set_facecolor(BACKGROUND)
     for ax, group in zip(axes[:, 0], groups, strict=True):
-        labels = [textwrap.shorten(label, 40, placeholder="…") for label, _ in group.bars][::-1]
+        labels = [_label(label) for label, _ in group.bars][::-1]
         counts = [count for _, count in group.bars][::-1]
         total = sum(counts) or 1
         colours = [PALETTE[i % len(PALETTE)] for i in range(len(counts))][::-1]
@@ -62,14 +74,23 @@ def bar_chart_png(groups: Sequence[BarGroup], language: str = "fr") -> bytes:
                 color=CARD_TEXT,
                 fontsize=9,
             )
-        ax.set_title(textwrap.shorten(group.title, 90, placeholder="…"), color=CARD_TEXT, fontsize=10, loc="left")
+        # The title starts at the figure's left edge, above the labels, so a long question keeps the whole width.
+        ax.annotate(
+            textwrap.shorten(group.title, 90, placeholder="…"),
+            xy=(0.015, 1),
+            xycoords=("figure fraction", "axes fraction"),
+            xytext=(0, 6),
+            textcoords="offset points",
+            color=CARD_TEXT,
+            fontsize=10,
+        )
         ax.tick_params(colors=CARD_TEXT, labelsize=9)
         ax.set_xlim(0, max([*counts, 1]) * 1.25)
         for spine in ax.spines.values():
             spine.set_color(GRID)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))  # votes are whole: no "0.5" tick
         ax.xaxis.grid(True, color=GRID, linewidth=0.5)
         ax.set_axisbelow(True)
-    fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, facecolor=fig.get_facecolor())
     plt.close(fig)
