@@ -194,7 +194,7 @@ async def names_of(ids: frozenset[int]) -> Mapping[int, str]:
 
 async def measure() -> GroupResult:
     from bot.digest.build import prepare_digest
-    from bot.digest.render import chart_png, render_digest
+    from bot.digest.render import CHART_MAX_POLLS, chart_png, render_digest
     from bot.digest.schedule import digest_period
     from db.database import Database
     from db.digests import DigestQueries
@@ -240,7 +240,9 @@ async def measure() -> GroupResult:
         Figure(NAME, "  of which store queries (DigestQueries.activity)", timings["queries"], ms, 1),
         Figure(NAME, "  prepare_digest (queries + build_digest)", timings["prepare"], ms, 1),
         Figure(NAME, "  render_digest (messages)", timings["render"], ms, 1),
-        Figure(NAME, "digest chart_png (matplotlib), apart", timings["chart"], ms, 1),
+        Figure(NAME, f"digest chart_png ({CHART_MAX_POLLS} polls, matplotlib), apart", timings["chart"], ms, 1).judge(
+            lambda v: v <= 300, "≤ 300 ms"
+        ),
     ]
     notes = [
         f"Store: {counts['polls']} polls, {counts['votes']:_} votes, {counts['opinions']:_} opinions, "

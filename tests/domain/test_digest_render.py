@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from io import BytesIO
 
 import pytest
+from PIL import Image
 
+from bot.charts import PALETTE, BarGroup, bar_chart_png
 from bot.digest.build import Digest, Totals, build_digest
 from bot.digest.render import (
     CHART_FILENAME,
@@ -406,3 +409,18 @@ def test_a_scheduled_digest_carries_its_claim_marker_on_every_page_within_the_li
     assert all(marker not in (m.embeds[-1].footer or "") for m in render_digest(built))
     [notice] = render_digest(digest(activity([])), marker)
     assert notice.embeds[0].footer == f"Bilan 2026-W49 · 1/1 · {marker}"
+
+
+def test_chart_draws_each_answer_as_a_bar_scaled_to_its_poll() -> None:
+    def bar_length(png: bytes, colour: str) -> int:
+        image = Image.open(BytesIO(png)).convert("RGB")
+        rgb = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+        columns = {x for x in range(image.width) for y in range(0, image.height, 2) if image.getpixel((x, y)) == rgb}
+        return len(columns)
+
+    one = bar_chart_png([BarGroup("Q ?", [("Oui", 4), ("Non", 2)])])
+    two = bar_chart_png([BarGroup("Q ?", [("Oui", 4), ("Non", 2)]), BarGroup("R ?", [("A", 1), ("B", 1), ("C", 1)])])
+    assert Image.open(BytesIO(one)).width == 800
+    assert Image.open(BytesIO(two)).height > Image.open(BytesIO(one)).height  # rows, not a fixed canvas
+    # The second answer's bar is half the first's (scaled to the poll's longest bar, within antialiasing).
+    assert abs(bar_length(one, PALETTE[1]) * 2 - bar_length(one, PALETTE[0])) <= 4
