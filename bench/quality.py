@@ -175,7 +175,7 @@ def fact_scores(facts: list[set[str]], text: str) -> tuple[int, int, int]:
 
 def oracle(facts: list[set[str]], sentences: list[str], budget: int = BUDGET, most: int = 4) -> tuple[int, int]:
     """Best (salient words, full facts) over sets of up to ``most`` whole sentences within ``budget``."""
-    useful = [s for s in sentences if len(s) <= budget and any(held(f, s) for f in facts)]
+    useful = [s for s in sentences if len(s) <= budget and "?" not in s and any(held(f, s) for f in facts)]
     best = (0, 0)
     for size in range(1, most + 1):
         for combo in combinations(useful, size):
@@ -287,6 +287,22 @@ def question_figures(label: str, tallies: dict[str, Tally]) -> list[Figure]:
     return figures
 
 
+def halves_note(rows: list[tuple[tuple[float, float, float], tuple[float, float, float]]]) -> str:
+    """ROUGE-1/2 against Lead-3 on each half of the real set (alternate articles in folder order): a weight
+    tuned to one half that does not hold on the other shows as over-fitting."""
+    parts = []
+    for name, half in (("A", rows[0::2]), ("B", rows[1::2])):
+        if not half:
+            continue
+        figures = [
+            f"ROUGE-{n + 1} {100 * statistics.mean(r[0][n] for r in half):.1f} "
+            f"(Lead-3 {100 * statistics.mean(r[1][n] for r in half):.1f})"
+            for n in (0, 1)
+        ]
+        parts.append(f"half {name} ({len(half)} articles): " + ", ".join(figures))
+    return "Cross-check: " + "; ".join(parts) + "."
+
+
 def measure() -> GroupResult:
     from bench.summary import long_article
     from bot.articles.extract import Article
@@ -339,16 +355,21 @@ def measure() -> GroupResult:
                 figure.judge(lambda v, base=base: v >= base, "≥ Lead-3")
             figures.append(figure)
         notes.append(f"ROUGE over {len(rouge_rows)} real articles with a reference summary (text path).")
+        notes.append(halves_note(rouge_rows))
     if facts_total:
         words_share, oracle_words = pct(facts_kept, facts_total), pct(oracle_kept, facts_total)
         full_share, oracle_full_share = pct(facts_full, facts_count), pct(oracle_full, facts_count)
         figures += [
             Figure(
                 NAME, f"own fixtures: key-fact salient words (oracle {oracle_words:.1f} %)", [words_share], "%", 1
-            ).judge(lambda v: v >= 0.8 * oracle_words, f"≥ {0.8 * oracle_words:.1f} % (0.8× oracle)"),
+            ).judge(lambda v: v >= 0.8 * oracle_words - 1e-9, f"≥ {0.8 * oracle_words:.1f} % (0.8× oracle)"),
             Figure(
                 NAME, f"own fixtures: key facts held fully (oracle {oracle_full_share:.1f} %)", [full_share], "%", 1
-            ).judge(lambda v: v >= 0.8 * oracle_full_share, f"≥ {0.8 * oracle_full_share:.1f} % (0.8× oracle)"),
+            ).judge(
+                # A share equal to 0.8× the oracle meets it: the tolerance only absorbs floating-point rounding.
+                lambda v: v >= 0.8 * oracle_full_share - 1e-9,
+                f"≥ {0.8 * oracle_full_share:.1f} % (0.8× oracle)",
+            ),
         ]
         notes.append(
             f"Key facts: the oracle picks up to 4 whole sentences within {BUDGET} characters; limited to 3 sentences "
