@@ -11,8 +11,10 @@ and key facts) and, when it sits next to the checkout, the real development set
 * Summary (real set, text path): ROUGE-1/2/L F1 against the reference (lower-cased word tokens, no stemming)
   beside Lead-3, the article's first three sentences cut by an independent splitter.
 * Key facts (own fixtures): share of the key facts' salient words (capitalised words and numbers) the summary
-  holds, and of facts held completely, beside the extractive oracle: the best choice of whole sentences within
-  the same 600 characters.
+  holds, and of facts held completely, beside the extractive oracle: the best choice of up to four whole
+  sentences (never a question) within the same 600 characters. Both sides are compared in the same
+  language-neutral form (see :func:`neutral`), on the salient words the article contains.
+* Cross-check: ROUGE on each half of the real set, so that a weight tuned to one half shows.
 * Speed: ``analyse()`` of a 5,000-word article (the one of the ``summary`` group).
 """
 
@@ -372,8 +374,8 @@ def measure() -> GroupResult:
             ),
         ]
         notes.append(
-            f"Key facts: the oracle picks up to 4 whole sentences within {BUDGET} characters; limited to 3 sentences "
-            f"like the summary it holds {pct(oracle3_kept, facts_total):.1f} % of the salient words and "
+            f"Key facts: the oracle picks up to 4 whole sentences within {BUDGET} characters, like the summary; "
+            f"limited to 3 sentences it holds {pct(oracle3_kept, facts_total):.1f} % of the salient words and "
             f"{pct(oracle3_full, facts_count):.1f} % of the facts. Salient words: capitalised words after the first "
             "and words with digits, in the key facts of tests/fixtures/articles/*/expected.json, compared in a "
             "language-neutral form (accents and case folded, 1,5 = 1.5, 8 500 = 8500, possessives dropped); "

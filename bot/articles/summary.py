@@ -2,10 +2,11 @@
 
 Sentences are scored by TF-IDF TextRank centrality (cosine-similarity graph, PageRank), weighted by
 similarity to the title, position (news put the essentials first) and factual density (figures, names).
-The best *set* of sentences under the character budget is then chosen, avoiding redundancy, and returned
-in the article's order. Never selected: questions, sentences ending on ":" (an announced quotation that is
-missing), sentences opening on a pronoun whose antecedent would be missing ("Il", "Cela", "It"…), source
-lines and fragments.
+The best *set* of sentences under the character budget is then chosen (always with the lead, for the names
+and figures it adds, avoiding redundancy) and returned in the article's order. Never selected: questions,
+sentences ending on ":" (an announced quotation that is missing), sentences opening on a pronoun whose
+antecedent would be missing ("Il", "Cela", "It"…), short lines with no name or figure, source lines and
+fragments.
 
 Pure Python: the similarity graph is never materialised. With unit TF-IDF vectors ``x_i`` the similarity
 matrix is ``S = X Xᵀ``, so each PageRank step is ``X (Xᵀ q)``: linear in the number of terms, which keeps a
