@@ -259,30 +259,30 @@ class _Scoring:
 
 
 def _select(candidates: list[int], data: _Scoring, max_sentences: int, max_chars: int) -> list[int]:
-    """Best set of sentences fitting in ``max_chars``.
+    """Best set of sentences fitting in ``max_chars``, the lead always among them.
 
-    Objective: relevance of each sentence, plus the share of the title's concepts covered by the set as a
-    whole (so sentences complement each other rather than repeat the lead), minus redundancy.
+    Objective: relevance of each sentence and a bonus per sentence, plus the share of the title's concepts
+    and of the article's names and figures covered by the set as a whole (so sentences complement each other
+    rather than repeat the lead), minus redundancy.
     """
     pool = sorted(candidates, key=lambda i: data.scores[i], reverse=True)[:_POOL]
     if not pool:
         return []
     top = data.scores[pool[0]] or 1.0
     title_total = len(data.title_concepts) or 1
-    if data.lead is not None and data.lead not in pool:
-        pool.append(data.lead)
+    # The lead is always in the set: it states who, what and when, the other sentences complete it.
+    fixed: tuple[int, ...] = (data.lead,) if data.lead is not None else ()
+    others = [i for i in pool if i not in fixed]
     # Every size competes, each sentence more earning a bonus (the budget is for facts), so four short
-    # sentences do not win over three denser ones just because they fit. The lead is always in the set: it
-    # states who, what and when, the other sentences complete it.
+    # sentences do not win over three denser ones just because they fit.
     best: tuple[float, tuple[int, ...]] | None = None
-    for size in range(1, min(max_sentences, len(pool)) + 1):
-        for combo in combinations(pool, size):
+    for size in range(1, min(max_sentences, len(others) + len(fixed)) + 1):
+        for rest in combinations(others, size - len(fixed)):
+            combo = fixed + rest
             chars = sum(data.lengths[i] for i in combo) + (size - 1)
             if chars > max_chars:
                 continue
             if any(i in data.dependent and i - 1 not in combo for i in combo):
-                continue
-            if data.lead is not None and data.lead not in combo:
                 continue
             value = sum(data.scores[i] for i in combo) + top * _SENTENCE_BONUS * (size - 1)
             covered: set[str] = set().union(*(data.concepts[i] for i in combo))
