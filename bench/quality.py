@@ -107,10 +107,11 @@ def lead(body: str, count: int = 3) -> str:
 
 
 # Key facts are compared in a language-neutral form, the same for the oracle and for Tribune: accents and case
-# folded, decimal commas read as points ("1,5" = "1.5"), digit groups joined ("8 500" = "8500"), English
+# folded, decimal commas read as points ("1,5" = "1.5"), digit groups joined ("8 500" = "8,500" = "8500"), English
 # possessives dropped ("Amazon's" = "Amazon"). Function words capitalised inside a name ("Les Cendres…")
 # carry no fact, and a salient word the article never contains (an English spelling, "AI" for "IA") can be
 # held by neither side: both are left out of the facts.
+_THOUSANDS_COMMA = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # "8,500" written the English way
 _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
 _DIGIT_GROUP = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}\b)")
 _POSSESSIVE = re.compile(r"['’]s\b", re.IGNORECASE)
@@ -118,18 +119,21 @@ _FACT_TOKEN = re.compile(r"[\w'’.-]+")
 _FUNCTION_WORDS = frozenset("a an and of the de d du des l la le les et".split())
 
 
+def _numbers(text: str) -> str:
+    return _DECIMAL_COMMA.sub(".", _THOUSANDS_COMMA.sub("", _DIGIT_GROUP.sub("", text)))
+
+
 def neutral(text: str) -> str:
     """``text`` folded for fact matching (accents, case, decimal commas, digit groups, possessives)."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(char for char in text if not unicodedata.combining(char))
-    text = _DIGIT_GROUP.sub("", _DECIMAL_COMMA.sub(".", text))
-    return _POSSESSIVE.sub("", text).casefold()
+    return _POSSESSIVE.sub("", _numbers(text)).casefold()
 
 
 def _fact_tokens(text: str) -> list[tuple[str, str]]:
     """(token as written, its neutral form) for each token of ``text``."""
     out = []
-    for token in _FACT_TOKEN.findall(_DIGIT_GROUP.sub("", _DECIMAL_COMMA.sub(".", text))):
+    for token in _FACT_TOKEN.findall(_numbers(text)):
         token = _POSSESSIVE.sub("", token).strip(".'’-")
         if token:
             out.append((token, neutral(token)))
