@@ -382,7 +382,7 @@ def measure() -> GroupResult:
             f"limited to 3 sentences it holds {pct(oracle3_kept, facts_total):.1f} % of the salient words and "
             f"{pct(oracle3_full, facts_count):.1f} % of the facts. Salient words: capitalised words after the first "
             "and words with digits, in the key facts of tests/fixtures/articles/*/expected.json, compared in a "
-            "language-neutral form (accents and case folded, 1,5 = 1.5, 8 500 = 8500, possessives dropped); "
+            "language-neutral form (accents and case folded, 1,5 = 1.5, 8 500 = 8,500 = 8500, possessives dropped); "
             f"{unreachable} salient words the articles never contain (English spellings of French articles) are "
             "left out for both sides."
         )
