@@ -333,7 +333,7 @@ _LEAD_IN = re.compile(
 _OPEN_START = re.compile(
     r"^(?:qu['’]en|que\b|qu['’]est-ce|quel|quelle|quels|quelles|lequel|laquelle|lesquels|lesquelles|"
     r"comment|pourquoi|combien|où|quand|qui\b|quoi|de\s+quoi|à\s+quoi|en\s+quoi|dans\s+quelle\s+mesure|"
-    r"jusqu['’]où|what|how|why|which|who|whom|whose|where|when|to\s+what\s+extent)",
+    r"jusqu['’]où|what|how|why|which|who|whom|whose|where|when|to\s+what\s+extent|(?:any\s+)?thoughts\b)",
     re.IGNORECASE,
 )
 _OPEN_ANYWHERE = re.compile(
@@ -388,7 +388,7 @@ _SECOND_PERSON = re.compile(
 # Impersonal debate questions put to the reader: "Faut-il…", "Doit-on…", "Should vendors…".
 _IMPERSONAL = re.compile(
     r"^(?:faut-il|fallait-il|faudrait-il|doit-on|devrait-on|peut-on|pourrait-on|est-ce|y\s+a-t-il|"
-    r"va-t-on|a-t-on|should|must|is\s+it|are\s+we|do\s+we|can\s+we|could\s+we|would|will\s+you)\b",
+    r"va-t-on|a-t-on|should|must|is\s+it|are\s+we|do\s+we|can\s+we|could\s+we|would|will\s+you|anyone|anybody)\b",
     re.IGNORECASE,
 )
 # Third-person future or conditional inversion: "viendra-t-elle", "suivront-ils", "serait-il".

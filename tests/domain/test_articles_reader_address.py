@@ -205,6 +205,8 @@ def test_english_third_person_speculation_is_not_a_reader_question(question: str
         "Did the city wait too long?",
         "Could we live without cars?",
         "What do you think?",
+        "Anyone else stuck in traffic?",
+        "Thoughts?",
     ],
 )
 def test_english_questions_put_to_the_reader(question: str) -> None:
@@ -215,3 +217,10 @@ def test_the_english_reader_question_wins_over_the_speculation_next_to_it() -> N
     found = reader_questions(f"{BODY_EN} Will the launch succeed this time? Are you interested?", "en")
     assert [q.text for q in found.questions] == ["Are you interested?"]
     assert found.poll.question == "Are you interested?"
+
+
+def test_an_english_call_for_thoughts_is_the_opinion_prompt() -> None:
+    found = reader_questions(f"{BODY_EN} Will you take the tram? Any thoughts?", "en")
+    assert [q.text for q in found.questions] == ["Will you take the tram?", "Any thoughts?"]
+    assert classify_question("Any thoughts?", "en") == "open"
+    assert found.opinion_prompt == "Any thoughts?"
