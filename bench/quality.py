@@ -11,8 +11,10 @@ and key facts) and, when it sits next to the checkout, the real development set
 * Summary (real set, text path): ROUGE-1/2/L F1 against the reference (lower-cased word tokens, no stemming)
   beside Lead-3, the article's first three sentences cut by an independent splitter.
 * Key facts (own fixtures): share of the key facts' salient words (capitalised words and numbers) the summary
-  holds, and of facts held completely, beside the extractive oracle: the best choice of whole sentences within
-  the same 600 characters.
+  holds, and of facts held completely, beside the extractive oracle: the best choice of up to four whole
+  sentences (never a question) within the same 600 characters. Both sides are compared in the same
+  language-neutral form (see :func:`neutral`), on the salient words the article contains.
+* Cross-check: ROUGE on each half of the real set, so that a weight tuned to one half shows.
 * Speed: ``analyse()`` of a 5,000-word article (the one of the ``summary`` group).
 """
 
@@ -104,37 +106,82 @@ def lead(body: str, count: int = 3) -> str:
 # --- key facts ------------------------------------------------------------------------------------------
 
 
+# Key facts are compared in a language-neutral form, the same for the oracle and for Tribune: accents and case
+# folded, decimal commas read as points ("1,5" = "1.5"), digit groups joined ("8 500" = "8,500" = "8500"), English
+# possessives dropped ("Amazon's" = "Amazon"). Function words capitalised inside a name ("Les Cendres…")
+# carry no fact, and a salient word the article never contains (an English spelling, "AI" for "IA") can be
+# held by neither side: both are left out of the facts.
+_THOUSANDS_COMMA = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # "8,500" written the English way
+_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
+_DIGIT_GROUP = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}\b)")
+_POSSESSIVE = re.compile(r"['’]s\b", re.IGNORECASE)
+_FACT_TOKEN = re.compile(r"[\w'’.-]+")
+_FUNCTION_WORDS = frozenset("a an and of the de d du des l la le les et".split())
+
+
+def _numbers(text: str) -> str:
+    return _DECIMAL_COMMA.sub(".", _THOUSANDS_COMMA.sub("", _DIGIT_GROUP.sub("", text)))
+
+
+def neutral(text: str) -> str:
+    """``text`` folded for fact matching (accents, case, decimal commas, digit groups, possessives)."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    return _POSSESSIVE.sub("", _numbers(text)).casefold()
+
+
+def _fact_tokens(text: str) -> list[tuple[str, str]]:
+    """(token as written, its neutral form) for each token of ``text``."""
+    out = []
+    for token in _FACT_TOKEN.findall(_numbers(text)):
+        token = _POSSESSIVE.sub("", token).strip(".'’-")
+        if token:
+            out.append((token, neutral(token)))
+    return out
+
+
 def salient(fact: str) -> set[str]:
     """Proper nouns and numbers of a key fact (capitalised words after the first, words with digits)."""
     found: set[str] = set()
-    for position, token in enumerate(re.findall(r"[\w'’.-]+", fact)):
-        token = token.strip(".'’-")
-        if not token:
+    for position, (token, key) in enumerate(_fact_tokens(fact)):
+        if key in _FUNCTION_WORDS:
             continue
         if any(char.isdigit() for char in token):
-            found.add(token.casefold())
+            found.add(key)
         elif token[:1].isupper() and (position > 0 or any(c.isupper() for c in token[1:])):
-            found.add(token.casefold())
+            found.add(key)
     return found
 
 
+def text_tokens(text: str) -> set[str]:
+    """The neutral tokens of ``text``, whole ("risc-v", "3.13") and split into words ("d'Amazon" → "amazon")."""
+    return {key for _, key in _fact_tokens(text)} | set(_WORD.findall(neutral(text)))
+
+
+def reachable(facts: list[set[str]], article: str) -> tuple[list[set[str]], int]:
+    """The facts restricted to the salient words ``article`` contains, and how many words were left out."""
+    present = text_tokens(article)
+    kept = [fact & present for fact in facts]
+    dropped = sum(len(fact) for fact in facts) - sum(len(fact) for fact in kept)
+    return [fact for fact in kept if fact], dropped
+
+
 def held(fact_words: set[str], text: str) -> set[str]:
-    tokens = {t.strip(".'’-").casefold() for t in re.findall(r"[\w'’.-]+", text)}
-    tokens |= set(words(text))
-    return fact_words & tokens
+    return fact_words & text_tokens(text)
 
 
 def fact_scores(facts: list[set[str]], text: str) -> tuple[int, int, int]:
     """(salient words held, salient words in all, facts held completely)."""
+    tokens = text_tokens(text)
     total = sum(len(f) for f in facts)
-    kept = sum(len(held(f, text)) for f in facts)
-    full = sum(1 for f in facts if f and held(f, text) == f)
+    kept = sum(len(f & tokens) for f in facts)
+    full = sum(1 for f in facts if f and f <= tokens)
     return kept, total, full
 
 
 def oracle(facts: list[set[str]], sentences: list[str], budget: int = BUDGET, most: int = 4) -> tuple[int, int]:
     """Best (salient words, full facts) over sets of up to ``most`` whole sentences within ``budget``."""
-    useful = [s for s in sentences if len(s) <= budget and any(held(f, s) for f in facts)]
+    useful = [s for s in sentences if len(s) <= budget and "?" not in s and any(held(f, s) for f in facts)]
     best = (0, 0)
     for size in range(1, most + 1):
         for combo in combinations(useful, size):
@@ -246,6 +293,22 @@ def question_figures(label: str, tallies: dict[str, Tally]) -> list[Figure]:
     return figures
 
 
+def halves_note(rows: list[tuple[tuple[float, float, float], tuple[float, float, float]]]) -> str:
+    """ROUGE-1/2 against Lead-3 on each half of the real set (alternate articles in folder order): a weight
+    tuned to one half that does not hold on the other shows as over-fitting."""
+    parts = []
+    for name, half in (("A", rows[0::2]), ("B", rows[1::2])):
+        if not half:
+            continue
+        figures = [
+            f"ROUGE-{n + 1} {100 * statistics.mean(r[0][n] for r in half):.1f} "
+            f"(Lead-3 {100 * statistics.mean(r[1][n] for r in half):.1f})"
+            for n in (0, 1)
+        ]
+        parts.append(f"half {name} ({len(half)} articles): " + ", ".join(figures))
+    return "Cross-check: " + "; ".join(parts) + "."
+
+
 def measure() -> GroupResult:
     from bench.summary import long_article
     from bot.articles.extract import Article
@@ -257,7 +320,7 @@ def measure() -> GroupResult:
     sets = [("own fixtures", OWN), ("real dev set", REAL)]
     rouge_rows: list[tuple[tuple[float, float, float], tuple[float, float, float]]] = []
     facts_kept = facts_total = facts_full = facts_count = oracle_kept = oracle_full = 0
-    oracle3_kept = oracle3_full = 0
+    oracle3_kept = oracle3_full = unreachable = 0
     for label, root in sets:
         chosen = folders(root)
         if not chosen:
@@ -275,8 +338,8 @@ def measure() -> GroupResult:
                 if reference:
                     _, _, body = (folder / "article.txt").read_text(encoding="utf-8").partition("\n\n")
                     rouge_rows.append((rouge(analysis.summary.text, reference), rouge(lead(body), reference)))
-                facts = [salient(f) for f in expected.get("key_facts", [])]
-                facts = [f for f in facts if f]
+                facts, dropped = reachable([salient(f) for f in expected.get("key_facts", [])], analysis.text)
+                unreachable += dropped
                 if facts:
                     kept, total, full = fact_scores(facts, analysis.summary.text)
                     best_kept, best_full = oracle(facts, split_sentences(analysis.text))
@@ -298,22 +361,30 @@ def measure() -> GroupResult:
                 figure.judge(lambda v, base=base: v >= base, "≥ Lead-3")
             figures.append(figure)
         notes.append(f"ROUGE over {len(rouge_rows)} real articles with a reference summary (text path).")
+        notes.append(halves_note(rouge_rows))
     if facts_total:
         words_share, oracle_words = pct(facts_kept, facts_total), pct(oracle_kept, facts_total)
         full_share, oracle_full_share = pct(facts_full, facts_count), pct(oracle_full, facts_count)
         figures += [
             Figure(
                 NAME, f"own fixtures: key-fact salient words (oracle {oracle_words:.1f} %)", [words_share], "%", 1
-            ).judge(lambda v: v >= 0.8 * oracle_words, f"≥ {0.8 * oracle_words:.1f} % (0.8× oracle)"),
+            ).judge(lambda v: v >= 0.8 * oracle_words - 1e-9, f"≥ {0.8 * oracle_words:.1f} % (0.8× oracle)"),
             Figure(
                 NAME, f"own fixtures: key facts held fully (oracle {oracle_full_share:.1f} %)", [full_share], "%", 1
-            ).judge(lambda v: v >= 0.8 * oracle_full_share, f"≥ {0.8 * oracle_full_share:.1f} % (0.8× oracle)"),
+            ).judge(
+                # A share equal to 0.8× the oracle meets it: the tolerance only absorbs floating-point rounding.
+                lambda v: v >= 0.8 * oracle_full_share - 1e-9,
+                f"≥ {0.8 * oracle_full_share:.1f} % (0.8× oracle)",
+            ),
         ]
         notes.append(
-            f"Key facts: the oracle picks up to 4 whole sentences within {BUDGET} characters; limited to 3 sentences "
-            f"like the summary it holds {pct(oracle3_kept, facts_total):.1f} % of the salient words and "
+            f"Key facts: the oracle picks up to 4 whole sentences within {BUDGET} characters, like the summary; "
+            f"limited to 3 sentences it holds {pct(oracle3_kept, facts_total):.1f} % of the salient words and "
             f"{pct(oracle3_full, facts_count):.1f} % of the facts. Salient words: capitalised words after the first "
-            "and words with digits, in the key facts of tests/fixtures/articles/*/expected.json."
+            "and words with digits, in the key facts of tests/fixtures/articles/*/expected.json, compared in a "
+            "language-neutral form (accents and case folded, 1,5 = 1.5, 8 500 = 8,500 = 8500, possessives dropped); "
+            f"{unreachable} salient words the articles never contain (English spellings of French articles) are "
+            "left out for both sides."
         )
     title, text = long_article()
     article = Article(title=title, text=text)

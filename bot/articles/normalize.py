@@ -96,9 +96,19 @@ def _split_glued(match: re.Match[str]) -> str:
     return match.group(1) + " "
 
 
+# "la Xbox Series X.Avec ces offres": a capital ends the sentence ("Series X", "la 5G") and the next opens on
+# a word that only opens sentences; "M.Macron", "J.K.Rowling" are names and stay.
+_GLUED_AFTER_CAPITAL = re.compile(rf"(?<=[{UPPER}])\.(?=([{UPPER}][{LOWER}]+)\b)")
+
+
+def _split_after_capital(match: re.Match[str]) -> str:
+    return ". " if match.group(1).lower() in _OPENERS else "."
+
+
 def _fix_glued(text: str) -> str:
     text = _GLUED_NUMBER.sub(". ", text)
     text = _GLUED_CAPITAL.sub(_split_glued, text)
+    text = _GLUED_AFTER_CAPITAL.sub(_split_after_capital, text)
     return _GLUED_QUESTION.sub(r"\1 ", text)
 
 
@@ -286,7 +296,11 @@ def _quote_balance(paragraph: str) -> tuple[bool, bool]:
     return guillemets or curly, straight
 
 
-def _is_abbreviation(before: str, next_char: str) -> bool:
+_FIRST_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _is_abbreviation(before: str, rest: str) -> bool:
+    next_char = rest[:1]
     before = before[-60:]  # only the last token matters; keeps the search constant-time
     match = _TOKEN_BEFORE.search(before)
     if not match:
@@ -301,8 +315,12 @@ def _is_abbreviation(before: str, next_char: str) -> bool:
         # "e.g", "i.e", "U.S", "J.-C"
         return True
     if len(token) == 1 and token.isupper():
-        # An initial ("George W. Bush") only when a capitalised word precedes it.
+        # An initial ("George W. Bush") only when a capitalised word precedes it and a name follows it:
+        # "la Xbox Series X. Avec ces offres" ends a sentence.
         previous = before[: match.start()].rstrip().rsplit(" ", 1)[-1]
+        following = _FIRST_WORD.match(rest)
+        if following and following.group(0).lower() in _OPENERS:
+            return False
         return bool(previous) and previous[:1].isupper() and next_char.isupper()
     return False
 
@@ -333,7 +351,7 @@ def _iter_sentences(paragraph: str) -> Iterator[str]:
         if not rest or not _NEXT_START.match(rest):
             continue
         punct = match.group(1)
-        if punct == "." and _is_abbreviation(paragraph[: match.start()], rest[0]):
+        if punct == "." and _is_abbreviation(paragraph[: match.start()], rest):
             continue
         sentence = paragraph[start : match.end(2)].strip()
         if sentence:

@@ -333,7 +333,7 @@ _LEAD_IN = re.compile(
 _OPEN_START = re.compile(
     r"^(?:qu['’]en|que\b|qu['’]est-ce|quel|quelle|quels|quelles|lequel|laquelle|lesquels|lesquelles|"
     r"comment|pourquoi|combien|où|quand|qui\b|quoi|de\s+quoi|à\s+quoi|en\s+quoi|dans\s+quelle\s+mesure|"
-    r"jusqu['’]où|what|how|why|which|who|whom|whose|where|when|to\s+what\s+extent)",
+    r"jusqu['’]où|what|how|why|which|who|whom|whose|where|when|to\s+what\s+extent|(?:any\s+)?thoughts\b)",
     re.IGNORECASE,
 )
 _OPEN_ANYWHERE = re.compile(
@@ -388,7 +388,7 @@ _SECOND_PERSON = re.compile(
 # Impersonal debate questions put to the reader: "Faut-il…", "Doit-on…", "Should vendors…".
 _IMPERSONAL = re.compile(
     r"^(?:faut-il|fallait-il|faudrait-il|doit-on|devrait-on|peut-on|pourrait-on|est-ce|y\s+a-t-il|"
-    r"va-t-on|a-t-on|should|must|is\s+it|are\s+we|do\s+we|can\s+we|could\s+we|would|will\s+you)\b",
+    r"va-t-on|a-t-on|should|must|is\s+it|are\s+we|do\s+we|can\s+we|could\s+we|would|will\s+you|anyone|anybody)\b",
     re.IGNORECASE,
 )
 # Third-person future or conditional inversion: "viendra-t-elle", "suivront-ils", "serait-il".
@@ -402,6 +402,15 @@ _PROMOTIONAL_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _IMPERATIVE = re.compile(r"^(?:dites|donnez|imaginez|racontez|partagez|tell|imagine)\b", re.IGNORECASE)
+# English third-person speculation, the counterpart of "viendra-t-elle": a future or conditional auxiliary
+# before a subject that is not the reader ("Will the launch succeed?", "Could this be the end?",
+# "Is the firm going to…?"); "Would it be fair to…?" stays a debate question.
+_SPECULATIVE_EN = re.compile(
+    r"^(?:(?:will|won['’]t|would|wouldn['’]t|might|may|could|couldn['’]t|shall)\s+"
+    r"(?!(?:you|we|i|us)\b|it\s+be\s+\w+\s+to\b)"
+    r"|(?:is|are|was|were)\s+(?!(?:you|we|i)\b)(?:\S+\s+){1,4}?(?:going|about|set|likely|poised)\s+to\b)",
+    re.IGNORECASE,
+)
 
 
 def _strip_lead_in(question: str) -> str:
@@ -419,15 +428,24 @@ def addresses_reader(question: str, lang: str = "fr") -> bool:
 
     Second person ("vous", "votre", "tu"), "selon vous", an imperative, an impersonal debate question
     ("Faut-il…") or an open question ("Pourquoi ?") are; a third-person speculation ("La réussite viendra-t-elle
-    au rendez-vous ?") or a verbless aside ("Bientôt la fin du chantier ?") is not.
+    au rendez-vous ?", "Will the launch succeed this time?") or a verbless aside ("Bientôt la fin du chantier ?",
+    "Finally the end of the saga?") is not.
     """
     body = _strip_lead_in(question).strip()
     if _PROMOTIONAL_QUESTION.search(body):
         return False
-    if _SECOND_PERSON.search(body) or _IMPERATIVE.match(body) or _IMPERSONAL.match(body) or _HEADER.match(body):
+    if _SECOND_PERSON.search(body) or _IMPERATIVE.match(body) or _HEADER.match(body):
+        return True
+    if lang == "en" and _SPECULATIVE_EN.match(body):
+        return False
+    if _IMPERSONAL.match(body):
         return True
     if classify_question(question, lang) == "open" or _choice_options(question, lang) is not None:
         return True
+    if lang == "en":
+        # An auxiliary in the present or past ("Is the vendor to blame?", "Did the board act too late?")
+        # asks for a judgement; with no verb at all ("Finally the end of the saga?") it is an aside.
+        return bool(_CLOSED_EN.match(body))
     if lang != "fr":
         return True
     if _SPECULATIVE_INVERSION.search(body):

@@ -2,10 +2,11 @@
 
 Sentences are scored by TF-IDF TextRank centrality (cosine-similarity graph, PageRank), weighted by
 similarity to the title, position (news put the essentials first) and factual density (figures, names).
-The best *set* of sentences under the character budget is then chosen, avoiding redundancy, and returned
-in the article's order. Never selected: questions, sentences ending on ":" (an announced quotation that is
-missing), sentences opening on a pronoun whose antecedent would be missing ("Il", "Cela", "It"…), source
-lines and fragments.
+The best *set* of sentences under the character budget is then chosen (always with the lead, for the names
+and figures it adds, avoiding redundancy) and returned in the article's order. Never selected: questions,
+sentences ending on ":" (an announced quotation that is missing), sentences opening on a pronoun whose
+antecedent would be missing ("Il", "Cela", "It"…), short lines with no name or figure, source lines and
+fragments.
 
 Pure Python: the similarity graph is never materialised. With unit TF-IDF vectors ``x_i`` the similarity
 matrix is ``S = X Xᵀ``, so each PageRank step is ``X (Xᵀ q)``: linear in the number of terms, which keeps a
@@ -35,10 +36,12 @@ _FACT_WEIGHT = 0.04  # per figure or proper noun, capped at 8
 _TITLE_COVER_WEIGHT = 1.0  # share of the title's concepts covered by the whole selection
 _ENTITY_COVER_WEIGHT = 8.0  # share of the article's distinct names and figures the selection covers
 _ENTITY_FREQUENCY_POWER = 0.0  # weight of repetition (0: a name met once counts like a recurring one)
-_FIGURE_WEIGHT = 3.0  # a figure or date against a name
+_FIGURE_WEIGHT = 5.0  # a figure or date against a name
+_SENTENCE_BONUS = 1.0  # each sentence after the lead earns the best score: the budget is for facts
 _POOL = 14  # best-scored sentences among which the set is chosen
 _FIRST_SENTENCE_BOOST = 2.0  # the lead sentence carries who, what and when
-DEFAULT_MAX_SENTENCES = 3
+_HOOK_WORDS = 12  # a shorter sentence without any name or figure is a hook ("Coup dur pour le studio.")
+DEFAULT_MAX_SENTENCES = 4
 DEFAULT_MAX_CHARS = 600
 MAX_KEYWORDS = 5
 
@@ -212,16 +215,34 @@ def _concept_keys(terms: Iterable[str]) -> set[str]:
 _ENTITY = re.compile(r"\b(?:\d[\d.,]*\w*|[A-ZÀ-ÖØ-ÞŒ][\w'’-]*)")
 
 
-def _entities(sentence: str, stops: frozenset[str]) -> set[str]:
-    """Names and figures of a sentence (the first word counts only when it is not a common word)."""
+def _inner_names(sentences: list[str], stops: frozenset[str]) -> set[str]:
+    """Capitalised words met after the first word of a sentence: the article's names ("Nvidia", "Linux")."""
+    found: set[str] = set()
+    for sentence in sentences:
+        for match in _ENTITY.finditer(sentence):
+            if match.start() > 1 and not match.group(0)[0].isdigit():
+                found.add(match.group(0).rstrip(".,'’-").casefold())
+    return found - stops
+
+
+def _entities(sentence: str, stops: frozenset[str], names: set[str]) -> set[str]:
+    """Names and figures of a sentence. The first word is a name only when the article writes it capitalised
+    elsewhere too, or it has a figure or an inner capital ("Coup dur…", "Surtout, …" are not names)."""
     found: set[str] = set()
     for match in _ENTITY.finditer(sentence):
         token = match.group(0).rstrip(".,'’-")
         key = token.casefold()
-        if not token or key in stops or (match.start() == 0 and not token[0].isdigit() and len(token) < 4):
+        if not token or key in stops:
+            continue
+        if match.start() <= 1 and not token[0].isdigit() and not _looks_like_name(token) and key not in names:
             continue
         found.add(key)
     return found
+
+
+def _is_hook(sentence: str, entities: set[str]) -> bool:
+    """A short line with no name and no figure ("Coup dur pour la scène française."): nothing to summarise."""
+    return not entities and len(sentence.split()) < _HOOK_WORDS
 
 
 @dataclass(slots=True)
@@ -234,28 +255,36 @@ class _Scoring:
     entities: list[set[str]] = field(default_factory=list)
     entity_weights: dict[str, float] = field(default_factory=dict)
     dependent: set[int] = field(default_factory=set)  # only right after the previous sentence
+    lead: int | None = None
 
 
 def _select(candidates: list[int], data: _Scoring, max_sentences: int, max_chars: int) -> list[int]:
-    """Best set of sentences fitting in ``max_chars``.
+    """Best set of sentences fitting in ``max_chars``, the lead always among them.
 
-    Objective: relevance of each sentence, plus the share of the title's concepts covered by the set as a
-    whole (so sentences complement each other rather than repeat the lead), minus redundancy.
+    Objective: relevance of each sentence and a bonus per sentence, plus the share of the title's concepts
+    and of the article's names and figures covered by the set as a whole (so sentences complement each other
+    rather than repeat the lead), minus redundancy.
     """
     pool = sorted(candidates, key=lambda i: data.scores[i], reverse=True)[:_POOL]
     if not pool:
         return []
     top = data.scores[pool[0]] or 1.0
     title_total = len(data.title_concepts) or 1
-    for size in range(min(max_sentences, len(pool)), 0, -1):
-        best: tuple[float, tuple[int, ...]] | None = None
-        for combo in combinations(pool, size):
+    # The lead is always in the set: it states who, what and when, the other sentences complete it.
+    fixed: tuple[int, ...] = (data.lead,) if data.lead is not None else ()
+    others = [i for i in pool if i not in fixed]
+    # Every size competes, each sentence more earning a bonus (the budget is for facts), so four short
+    # sentences do not win over three denser ones just because they fit.
+    best: tuple[float, tuple[int, ...]] | None = None
+    for size in range(1, min(max_sentences, len(others) + len(fixed)) + 1):
+        for rest in combinations(others, size - len(fixed)):
+            combo = fixed + rest
             chars = sum(data.lengths[i] for i in combo) + (size - 1)
             if chars > max_chars:
                 continue
             if any(i in data.dependent and i - 1 not in combo for i in combo):
                 continue
-            value = sum(data.scores[i] for i in combo)
+            value = sum(data.scores[i] for i in combo) + top * _SENTENCE_BONUS * (size - 1)
             covered: set[str] = set().union(*(data.concepts[i] for i in combo))
             value += top * _TITLE_COVER_WEIGHT * len(covered & data.title_concepts) / title_total
             if data.entity_weights:
@@ -267,9 +296,7 @@ def _select(candidates: list[int], data: _Scoring, max_sentences: int, max_chars
                     value -= similarity * (data.scores[a] + data.scores[b]) * 0.5
             if best is None or value > best[0]:
                 best = (value, combo)
-        if best is not None:
-            return sorted(best[1])
-    return []
+    return sorted(best[1]) if best is not None else []
 
 
 def _truncate(sentence: str, max_chars: int) -> str:
@@ -319,6 +346,9 @@ def summarize(
     scores: list[float] = []
     candidates: list[int] = []
     dependent: set[int] = set()
+    names = _inner_names(sentences, stops)
+    entities = [_entities(sentence, stops, names) for sentence in sentences]
+    lead: int | None = None
     for index, sentence in enumerate(sentences):
         key = strip_for_compare(sentence)
         if key in excluded or key == title_key:
@@ -335,6 +365,9 @@ def summarize(
             else:
                 scores.append(0.0)
                 continue
+        if _is_hook(sentence, entities[index]):
+            scores.append(0.0)
+            continue
         score = rank[index] / mean_rank
         if title_vector:
             score *= 1.0 + _TITLE_WEIGHT * _dot(vectors[index], title_vector)
@@ -342,14 +375,15 @@ def summarize(
         score *= 1.0 + _POSITION_WEIGHT * max(0.0, 1.0 - index / max(1.0, 0.4 * count))
         if index in paragraph_starts:
             score *= 1.1
-        if index == 0:
+        if lead is None and index not in dependent:
+            # The lead carries who, what and when; a short hook before it ("Coup dur pour le studio.") does not.
+            lead = index
             score *= 1.0 + _FIRST_SENTENCE_BOOST
         score *= 1.0 + _FACT_WEIGHT * min(_fact_density(sentence), 8)
         if _CONTEXT_OPENERS.match(sentence) or _EARLY_DEMONSTRATIVE.match(sentence):
             score *= 0.75
         scores.append(score)
         candidates.append(index)
-    entities = [_entities(sentence, stops) for sentence in sentences]
     # Names and figures (figures weigh more), normalised so that all of them together weigh 1.
     frequency: Counter[str] = Counter(e for found in entities for e in found)
     weights = {
@@ -365,6 +399,7 @@ def summarize(
         entities=entities,
         entity_weights={e: w / total_weight for e, w in weights.items()},
         dependent=dependent,
+        lead=lead,
     )
     chosen = _select(candidates, data, max_sentences, max_chars)
     if not chosen:

@@ -117,7 +117,7 @@ async def test_timeout_falls_back_quickly(llm_server: tuple[str, list[dict[str, 
     loop = asyncio.get_running_loop()
     started = loop.time()
     summary = await _summarizer(base, "slow", timeout=0.3).summarize(ARTICLE.text, language="fr")
-    assert summary.method == "extractive" and len(summary.sentences) == 3
+    assert summary == summarize(ARTICLE.text, language="fr") and summary.sentences
     assert loop.time() - started < 2
 
 

@@ -27,6 +27,8 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "articles"
         ("Il hésite…Puis il signe.", "Il hésite… Puis il signe."),
         ("Un prix de 3,5 M€.Le marché réagit.", "Un prix de 3,5 M€. Le marché réagit."),
         ("le nom « Trainium ».Il fait référence.", "le nom « Trainium ». Il fait référence."),
+        ("avec la Série X.Avec ces offres, tout change.", "avec la Série X. Avec ces offres, tout change."),
+        ("le réseau passe à la 5G.Depuis mardi, tout change.", "le réseau passe à la 5G. Depuis mardi, tout change."),
         # Glued questions
         ("crédible ou pertinente ?Quel est votre avis ?", "crédible ou pertinente ? Quel est votre avis ?"),
         ("Et vous ?Utilisez-vous Linux ?", "Et vous ? Utilisez-vous Linux ?"),
@@ -45,6 +47,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "articles"
         ("zéro\u200blargeur et trait\u00add'union", "zérolargeur et traitd'union"),
         # Must not be broken
         ("Selon M. Macron, c'est un succès.", "Selon M. Macron, c'est un succès."),
+        ("Selon M.Macron et J.K.Rowling, oui.", "Selon M.Macron et J.K.Rowling, oui."),
         ("La version 3.5 est sortie.", "La version 3.5 est sortie."),
         ("Migrer vers ASP.NET Core 8.", "Migrer vers ASP.NET Core 8."),
         ("Commandé sur amazon.fr hier.", "Commandé sur amazon.fr hier."),
@@ -147,6 +150,10 @@ def test_seed_article_is_repaired() -> None:
             ["Le chiffre atteint 26,3 milliards.", "C'est un record."],
         ),
         ("George W. Bush est venu. Il est reparti.", ["George W. Bush est venu.", "Il est reparti."]),
+        (
+            "Elle sort avec la Série X. Avec ces offres, tout change.",
+            ["Elle sort avec la Série X.", "Avec ces offres, tout change."],
+        ),
         ("Voir p. 12 du rapport. La suite.", ["Voir p. 12 du rapport.", "La suite."]),
         ("Des outils, e.g. Python. Fin.", ["Des outils, e.g. Python.", "Fin."]),
         ("Il cite Go, Rust, etc. Le débat continue.", ["Il cite Go, Rust, etc.", "Le débat continue."]),

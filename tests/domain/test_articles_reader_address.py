@@ -173,3 +173,54 @@ def test_polls_stop_at_discords_five_action_rows() -> None:
     assert len(analysis.questions.polls) == 3
     polls = resolve_polls(analysis, Overrides())
     assert [len(p.answers) for p in polls] == [7, 7]
+
+
+BODY_EN = "The city unveiled its new tram line on Tuesday. Works will last two years."
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Will the launch succeed this time?",
+        "Won't the mayor give up in the end?",
+        "Could this be the end of the project?",
+        "Would the council really back down?",
+        "Might the budget double again?",
+        "Is the city going to cancel the line?",
+        "Finally the end of the works?",
+    ],
+)
+def test_english_third_person_speculation_is_not_a_reader_question(question: str) -> None:
+    assert not addresses_reader(question, "en")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Are you interested?",
+        "Will you take the tram?",
+        "Would it be fair to ban cars downtown?",
+        "Should the city ban cars downtown?",
+        "Is the council to blame for the delay?",
+        "Did the city wait too long?",
+        "Could we live without cars?",
+        "What do you think?",
+        "Anyone else stuck in traffic?",
+        "Thoughts?",
+    ],
+)
+def test_english_questions_put_to_the_reader(question: str) -> None:
+    assert addresses_reader(question, "en")
+
+
+def test_the_english_reader_question_wins_over_the_speculation_next_to_it() -> None:
+    found = reader_questions(f"{BODY_EN} Will the launch succeed this time? Are you interested?", "en")
+    assert [q.text for q in found.questions] == ["Are you interested?"]
+    assert found.poll.question == "Are you interested?"
+
+
+def test_an_english_call_for_thoughts_is_the_opinion_prompt() -> None:
+    found = reader_questions(f"{BODY_EN} Will you take the tram? Any thoughts?", "en")
+    assert [q.text for q in found.questions] == ["Will you take the tram?", "Any thoughts?"]
+    assert classify_question("Any thoughts?", "en") == "open"
+    assert found.opinion_prompt == "Any thoughts?"

@@ -14,6 +14,7 @@ from bot.articles.extract import Article, extract_html, extract_text
 from bot.articles.language import stop_words
 from bot.articles.normalize import normalize_text, split_sentences
 from bot.articles.summary import (
+    DEFAULT_MAX_SENTENCES,
     extract_keywords,
     is_dangling,
     is_summary_candidate,
@@ -63,7 +64,7 @@ def test_summary_invariants(folder: Path, source: str) -> None:
     article, expected = _load(folder, source)
     summary = summarize(article.text, language=article.language, title=article.title)
     assert summary.method == "extractive" and summary.language == expected["language"]
-    assert len(summary.sentences) == 3
+    assert 3 <= len(summary.sentences) <= DEFAULT_MAX_SENTENCES
     assert len(summary.text) <= 600
     sentences = split_sentences(normalize_text(article.text, expected["language"]))
     positions = [sentences.index(sentence) for sentence in summary.sentences]  # verbatim article sentences
@@ -159,7 +160,7 @@ def test_large_article_is_summarised() -> None:
     text = "\n\n".join(paragraphs * 2)
     assert len(text.split()) >= 5000
     summary = summarize(text, language="fr", title="Amazon prépare Trainium 2")
-    assert len(summary.sentences) == 3 and len(summary.text) <= 600
+    assert 3 <= len(summary.sentences) <= DEFAULT_MAX_SENTENCES and len(summary.text) <= 600
     assert all("?" not in sentence for sentence in summary.sentences)
     keywords = extract_keywords(text, language="fr", title="Amazon prépare Trainium 2")
     assert 1 <= len(keywords) <= 5
