@@ -235,7 +235,7 @@ def raw_votes(path: Path, poll_id: int, *, like_the_store: bool) -> float:
 
 async def store_votes(path: Path, poll_id: int, in_flight: int) -> tuple[float, float]:
     """Votes/s of ``VoteRecorder.submit`` on a ``Database`` (1 = sequential), and the mean batch size."""
-    from bot.polls.recorder import VoteRecorder, VoteRequest
+    from bot.services.recorder import VoteRecorder, VoteRequest
     from db.database import Database
 
     async with Database.from_path(path) as db:

@@ -14,7 +14,8 @@ from discord.ext import commands
 from bot.i18n import t
 from bot.outgoing import edit_original, edit_response, reply
 from bot.polls.voting import voter_key
-from cogs.common import member_language, reports_errors
+from cogs.common import member_language
+from cogs.components import TribuneView
 from db.articles import ArticleStore
 from db.audit import AuditStore
 from db.opinions import OpinionStore
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class DeleteConfirmation(discord.ui.View):
+class DeleteConfirmation(TribuneView):
     """A last confirmation before everything goes (short-lived: an in-memory view is right)."""
 
     def __init__(self, cog: MyDataCog, language: str) -> None:
@@ -36,15 +37,14 @@ class DeleteConfirmation(discord.ui.View):
         self.cancel.label = t("common.cancel", language)
 
     @discord.ui.button(style=discord.ButtonStyle.danger)
-    @reports_errors
-    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+    async def confirm(self, interaction: discord.Interaction[Tribune], button: discord.ui.Button[Any]) -> None:
         self.stop()
         await edit_response(interaction, content=t("mydata.deleting", member_language(interaction)), view=None)
         counts = await self.cog.delete_member_data(interaction.guild_id or 0, interaction.user.id)
         await edit_original(interaction, content=t("mydata.deleted", member_language(interaction), **counts))
 
     @discord.ui.button(style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+    async def cancel(self, interaction: discord.Interaction[Tribune], button: discord.ui.Button[Any]) -> None:
         self.stop()
         await edit_response(interaction, content=t("common.cancelled", member_language(interaction)), view=None)
 
@@ -120,18 +120,16 @@ class MyDataCog(commands.GroupCog, name="MyDataCog", group_name="mydata", group_
             marked = await OpinionStore(conn).delete_marks_of_member_in_guild(guild_id, member_id)
             # The audit keeps only that a deletion happened, not what was deleted.
             await AuditStore(conn).record(guild_id, member_id, "mydata.delete", self.bot.now())
-        polls_cog = self.bot.get_cog("PollsCog")
         for poll_id in touched_polls:
-            polls_cog.request_render(poll_id)  # type: ignore[union-attr]
-        opinions_cog = self.bot.get_cog("OpinionsCog")
+            self.bot.polls.request_render(poll_id)
         for opinion in opinions:
-            await opinions_cog.remove(opinion)  # type: ignore[union-attr]
+            await self.bot.opinions.remove(opinion)
         for opinion_id in marked:
-            opinions_cog.edits.request(opinion_id, 0)  # type: ignore[union-attr]
+            self.bot.opinions.edits.request(opinion_id, 0)
         return {"votes": len(held), "opinions": len(opinions), "marks": len(marked)}
 
     @app_commands.command(name="export", description="Download everything Tribune stores about you on this server")
-    async def export(self, interaction: discord.Interaction) -> None:
+    async def export(self, interaction: discord.Interaction[Tribune]) -> None:
         """Download everything Tribune stores about you on this server."""
         language = member_language(interaction)
         data = await self.export_data(interaction.guild_id or 0, interaction.user.id)
@@ -144,7 +142,7 @@ class MyDataCog(commands.GroupCog, name="MyDataCog", group_name="mydata", group_
         )
 
     @app_commands.command(name="delete", description="Delete your votes, opinions and useful marks on this server")
-    async def delete(self, interaction: discord.Interaction) -> None:
+    async def delete(self, interaction: discord.Interaction[Tribune]) -> None:
         """Delete your votes, opinions and useful marks on this server."""
         language = member_language(interaction)
         await reply(
