@@ -17,10 +17,11 @@ import discord
 from discord.ext import tasks
 
 from bot.delivery import marker, new_token, nonce
-from bot.digest.build import Digest, prepare_digest
+from bot.digest.build import Digest
 from bot.digest.render import CHART_FILENAME, DigestMessage, chart_png, render_digest
 from bot.digest.schedule import catch_up_decision, digest_period, latest_schedule
 from bot.outgoing import send
+from bot.services.digest_reads import prepare_digest
 from cogs.common import NO_MENTIONS
 from cogs.delivery import find_claimed_posts, footers_carry
 from db.digests import DigestRecord, DigestStore

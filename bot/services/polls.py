@@ -19,7 +19,6 @@ from discord.ext import tasks
 from bot.charts import BarGroup, bar_chart_png
 from bot.delivery import marker, new_token, nonce
 from bot.digest.arguments import Argument
-from bot.digest.build import poll_arguments
 from bot.digest.render import arguments_text
 from bot.edits import EditCoalescer, RetryLater
 from bot.errors import UserFacingError
@@ -30,6 +29,7 @@ from bot.polls.native import position_of
 from bot.polls.tally import Tally, compute_tally, render_tally
 from bot.polls.visibility import Audience, Shown, results_shown
 from bot.polls.voting import voter_key
+from bot.services.digest_reads import poll_arguments
 from bot.services.recorder import VoteRecorder, VoteRequest
 from bot.text import (
     DISCORD_OLD_MESSAGE_EDIT_QUOTA,
