@@ -6,6 +6,7 @@ import io
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 # Mid-tone colours on a neutral grey card: contrast holds on both Discord themes.
 BACKGROUND = "#2b2d31"
@@ -23,7 +24,7 @@ class BarGroup:
     bars: Sequence[tuple[str, int]]
 
 
-def _pyplot():  # type: ignore[no-untyped-def]
+def _pyplot() -> Any:
     # Imported on first use: matplotlib costs a few hundred ms, which start-up and the vote path never pay.
     import matplotlib
 

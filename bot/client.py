@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -71,7 +72,7 @@ class Tribune(commands.Bot):
         close_loop_seconds: float = 30.0,
         edit_retry_seconds: float = 30.0,
         digest_loop_seconds: float = 60.0,
-        **options: object,
+        **options: Any,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -79,7 +80,7 @@ class Tribune(commands.Bot):
             help_command=None,
             tree_cls=TribuneTree,
             allowed_mentions=discord.AllowedMentions.none(),
-            **options,  # type: ignore[arg-type]
+            **options,
         )
         self.settings = settings
         self.db = db

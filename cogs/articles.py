@@ -54,7 +54,7 @@ class PasteModal(TribuneModal):
         self.add_item(self.article_title)
         self.add_item(self.text)
 
-    async def on_submit(self, interaction: discord.Interaction[Tribune]) -> None:
+    async def submitted(self, interaction: discord.Interaction[Tribune]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         article = extract_text(self.text.value, title=self.article_title.value.strip())
         await self.cog.handle(interaction, article, None, self.overrides, self.channel_id, self.preview)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import discord
 from discord import app_commands
@@ -106,12 +106,13 @@ class TribuneButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=NEV
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Tribune], item: discord.ui.Button[Any], match: re.Match[str], /
-    ) -> TribuneButton:
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
         ids = [component_id(group) for group in match.groups()]
-        return cls(*ids, label=item.label or cls.fallback_label)
+        return cls(*ids, label=getattr(item, "label", None) or cls.fallback_label)
 
-    async def callback(self, interaction: discord.Interaction[Tribune]) -> None:
+    # discord.py types the base methods for any client; the interactions Tribune gets are its own.
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
             await self.clicked(interaction)
         except Exception as exc:
@@ -125,13 +126,19 @@ class TribuneView(discord.ui.View):
     """A short-lived view (confirmations, pages): any error in its buttons goes through `report_error`."""
 
     async def on_error(
-        self, interaction: discord.Interaction[Tribune], error: Exception, item: discord.ui.Item[Any], /
+        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any], /
     ) -> None:
         await report_error(interaction, error)
 
 
 class TribuneModal(discord.ui.Modal):
-    """A modal whose submission errors go through `report_error`."""
+    """A modal whose submission errors go through `report_error`; subclasses say what `submitted` does."""
 
-    async def on_error(self, interaction: discord.Interaction[Tribune], error: Exception, /) -> None:
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        await self.submitted(interaction)
+
+    async def submitted(self, interaction: discord.Interaction[Tribune]) -> None:
+        raise NotImplementedError
+
+    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:
         await report_error(interaction, error)

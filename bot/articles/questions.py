@@ -42,6 +42,7 @@ MAX_ARTICLE_POLLS = 3  # one action row each in the article's message, plus the 
 # Scale scores on 0–100; "no opinion" carries no score.
 SCALE_SCORES: tuple[float | None, ...] = (100.0, 200.0 / 3.0, 100.0 / 3.0, 0.0, None)
 
+
 def _texts(lang: str) -> dict[str, str]:
     texts = catalog(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)  # the i18n catalog, keys `questions.*`
     return {key.removeprefix("questions."): text for key, text in texts.items() if key.startswith("questions.")}

@@ -97,11 +97,12 @@ class Totals:
     def from_json(cls, data: Mapping[str, Any]) -> Totals | None:
         """Read stored totals back; None when they are missing or not usable (an older or empty row)."""
         counts = [data.get(key) for key in COUNT_KEYS]
-        if not all(isinstance(value, int) and not isinstance(value, bool) for value in counts):
+        whole = [value for value in counts if isinstance(value, int) and not isinstance(value, bool)]
+        if len(whole) != len(counts):
             return None
         mean = data.get("scale_mean")
-        usable_mean = isinstance(mean, int | float) and not isinstance(mean, bool) and math.isfinite(mean)
-        return cls(*counts, scale_mean=float(mean) if usable_mean else None)  # type: ignore[arg-type]
+        usable = isinstance(mean, int | float) and not isinstance(mean, bool) and math.isfinite(mean)
+        return cls(*whole, scale_mean=float(mean) if usable and isinstance(mean, int | float) else None)
 
     def count(self, key: str) -> int:
         """One of the COUNT_KEYS figures by name."""

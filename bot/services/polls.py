@@ -190,9 +190,9 @@ class PollService:
         assert isinstance(key, int)
         poll_id = key
         snapshot = await self.snapshot(poll_id)
-        if snapshot is None or snapshot.poll.status == "deleted" or snapshot.poll.message_id is None:
+        poll = snapshot.poll if snapshot is not None else None
+        if snapshot is None or poll is None or poll.status == "deleted" or poll.message_id is None:
             return
-        poll = snapshot.poll
         if poll.mode == "native":  # Discord draws a native poll itself: there is nothing to edit
             async with self.bot.db.transaction() as conn:
                 await PollStore(conn).mark_rendered(poll_id)

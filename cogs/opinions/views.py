@@ -78,7 +78,7 @@ class OpinionModal(TribuneModal):
         )
         self.add_item(self.text)
 
-    async def on_submit(self, interaction: discord.Interaction[Tribune]) -> None:
+    async def submitted(self, interaction: discord.Interaction[Tribune]) -> None:
         await interaction.client.opinions.submit(interaction, self.article, self.text.value)
 
 
