@@ -110,9 +110,7 @@ class Tribune(commands.Bot):
     async def setup_hook(self) -> None:
         """Start-up work, in a fixed order: migrations, services, extensions (commands and dynamic items),
         translator, background loops. No command sync here."""
-        await self.db.connect()
-        version = await self.db.migrate()
-        log.info("Store ready at schema version %d", version)
+        await self.open_store()
         self.polls = PollService(self)
         self.articles = ArticlePublisher(self)
         self.opinions = OpinionService(self)
@@ -139,6 +137,13 @@ class Tribune(commands.Bot):
                 log.exception("The public results service could not listen on %s:%s", web.host, web.port)
             else:
                 self.web = web
+
+    async def open_store(self) -> None:
+        """Open the store and apply pending migrations (again a no-op once done). `close()` closes it: the bot
+        owns its store from here to there."""
+        await self.db.connect()
+        version = await self.db.migrate()
+        log.info("Store ready at schema version %d", version)
 
     async def install_translator(self) -> None:
         """French localizations of command names and descriptions (a no-op until the catalog has them)."""
