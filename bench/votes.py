@@ -1,6 +1,6 @@
 """Figure 1: the vote path end to end, next to its two ceilings measured in the same run.
 
-* Tribune: emulator click → gateway INTERACTION_CREATE → discord.py → ``PollsCog.vote`` →
+* Tribune: emulator click → gateway INTERACTION_CREATE → discord.py → ``PollService.vote`` →
   ``VoteRecorder.submit`` (group commit on SQLite) → ephemeral reply (interaction callback) → coalesced edit.
   1 member = sequential clicks by distinct members; 200 members = 200 distinct members clicking at once
   (``asyncio.gather``), several rounds with fresh members each time.

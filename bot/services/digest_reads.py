@@ -40,7 +40,7 @@ async def prepare_digest(
     *,
     lookup_previous: bool = True,
 ) -> Digest:
-    """Query the store and build the digest scheduled at `scheduled_utc`: the one call the cog makes.
+    """Query the store and build the digest scheduled at `scheduled_utc`: the one call the digest service makes.
 
     `names` is either the display names already known, or an async resolver called once with the ids of
     the members who may be quoted. Without `previous`, the latest posted digest before this week is used
