@@ -15,6 +15,7 @@ from bot.commands_i18n import CatalogTranslator
 from bot.services.articles import ArticlePublisher
 from bot.services.digest import DigestService
 from bot.services.feeds import FeedService
+from bot.services.mydata import MemberDataService
 from bot.services.opinions import OpinionService
 from bot.services.polls import PollService
 from bot.settings import Settings
@@ -101,6 +102,7 @@ class Tribune(commands.Bot):
         self.opinions: OpinionService
         self.digest: DigestService
         self.feeds: FeedService
+        self.mydata: MemberDataService
         self.services_started = False
 
     def now(self) -> datetime:
@@ -116,6 +118,7 @@ class Tribune(commands.Bot):
         self.opinions = OpinionService(self)
         self.digest = DigestService(self)
         self.feeds = FeedService(self)
+        self.mydata = MemberDataService(self)
         for name in self.extension_names:
             try:
                 await self.load_extension(name)
