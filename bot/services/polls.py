@@ -73,21 +73,20 @@ class PollSnapshot:
         return poll_card(self.poll, self.tally)
 
 
-def poll_card(poll: Poll | NewPoll, tally: Tally, poll_id: int | None = None) -> PollCard:
-    """The card of a stored poll (or of one about to be stored, for a preview)."""
-    stored = isinstance(poll, Poll)
+def poll_card(poll: Poll, tally: Tally) -> PollCard:
+    """The card of a stored poll (a preview's come from specs: `PollCard.from_spec`)."""
     return PollCard(
         question=poll.question,
         answers=tuple((option.position, option.label) for option in poll.options),
         tally=tally,
         closes_at=poll.closes_at,
-        poll_id=poll.id if stored else poll_id,
-        closed=stored and poll.status != "open",
+        poll_id=poll.id,
+        closed=poll.status != "open",
         anonymous=poll.anonymous,
         multiple=poll.multiple,
         native=poll.mode == "native",
         results_visibility=poll.results_visibility,
-        results_published=stored and poll.results_published,
+        results_published=poll.results_published,
     )
 
 
