@@ -17,6 +17,7 @@ from bot.i18n import t
 from bot.outgoing import edit_original, edit_response, reply, send_modal
 from bot.polls.durations import parse_poll_duration
 from bot.services.articles import Prepared
+from bot.text import EMBED_TITLE_MAX, INPUT_VALUE_MAX
 from cogs.common import audit, member_language, moderator_only, settings_of
 from cogs.components import TribuneModal, TribuneView
 
@@ -43,13 +44,13 @@ class PasteModal(TribuneModal):
         super().__init__(title=t("article.paste_title", language), timeout=900)
         self.cog, self.overrides, self.channel_id, self.preview = cog, overrides, channel_id, preview
         self.article_title: discord.ui.TextInput[PasteModal] = discord.ui.TextInput(
-            label=t("article.paste_field_title", language), max_length=256
+            label=t("article.paste_field_title", language), max_length=EMBED_TITLE_MAX
         )
         self.text: discord.ui.TextInput[PasteModal] = discord.ui.TextInput(
             label=t("article.paste_field_text", language),
             style=discord.TextStyle.paragraph,
             min_length=50,
-            max_length=4000,
+            max_length=INPUT_VALUE_MAX,
         )
         self.add_item(self.article_title)
         self.add_item(self.text)

@@ -16,7 +16,7 @@ from bot.i18n import t
 from bot.outgoing import reply
 from bot.services.articles import POST_PERMISSIONS
 from bot.services.feeds import FEED_INTERVAL_SECONDS
-from bot.text import EMBED_DESCRIPTION_MAX, shorten
+from bot.text import CHOICE_NAME_MAX, CHOICES_MAX, EMBED_DESCRIPTION_MAX, shorten
 from cogs.common import announce, member_language, moderator_only, record_audit, require_permissions
 from db.feeds import FeedStore
 from db.guild_settings import GuildSettingsStore
@@ -86,10 +86,10 @@ class FeedsCog(commands.GroupCog, name="FeedsCog", group_name="feed", group_desc
             feeds = await FeedStore(conn).for_guild(interaction.guild_id or 0)
         needle = current.lower().strip()
         return [
-            app_commands.Choice(name=shorten(f"#{f.id} · {f.title or f.url}", 100), value=f.id)
+            app_commands.Choice(name=shorten(f"#{f.id} · {f.title or f.url}", CHOICE_NAME_MAX), value=f.id)
             for f in feeds
             if needle in (f.title or "").lower() or needle in f.url.lower() or needle == str(f.id)
-        ][:25]
+        ][:CHOICES_MAX]
 
     @app_commands.command(name="list", description="Feeds followed on this server")
     @moderator_only

@@ -19,7 +19,7 @@ from bot.i18n.formatting import format_duration
 from bot.outgoing import edit_response, reply, send
 from bot.polls.durations import parse_poll_duration
 from bot.polls.visibility import RESULTS_MODE_NAMES, RESULTS_MODES
-from bot.text import shorten
+from bot.text import CHOICES_MAX, shorten
 from bot.web.pages import origins_of
 from cogs.common import (
     NO_MENTIONS,
@@ -251,7 +251,7 @@ class SettingsCog(
         needle = current.strip().lower().replace(" ", "_")
         found = [tz for tz in all_timezones() if needle in tz.lower()]
         found.sort(key=lambda tz: (not tz.lower().startswith(needle), not tz.startswith("Europe/"), tz))
-        return [app_commands.Choice(name=tz, value=tz) for tz in found[:25]]
+        return [app_commands.Choice(name=tz, value=tz) for tz in found[:CHOICES_MAX]]
 
     @app_commands.command(name="digest-schedule", description="Day and hour of the weekly digest")
     @app_commands.describe(day="Day of the week", hour="Hour (0–23), in the server's time zone")

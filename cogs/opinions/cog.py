@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.errors import UserFacingError
 from bot.i18n import t
 from bot.outgoing import reply
-from bot.text import EMBED_DESCRIPTION_MAX, EMBED_TITLE_MAX, shorten
+from bot.text import CHOICE_NAME_MAX, CHOICES_MAX, EMBED_DESCRIPTION_MAX, EMBED_TITLE_MAX, shorten
 from cogs.common import announce, member_language, moderator_only, record_audit
 from cogs.opinions.views import DYNAMIC_ITEMS
 from db.articles import ArticleStore
@@ -46,8 +46,8 @@ class OpinionsCog(commands.GroupCog, name="OpinionsCog", group_name="opinion", g
         if interaction.guild_id is None:
             return []
         async with self.bot.db.read() as conn:
-            found = await OpinionStore(conn).search(interaction.guild_id, current.strip(), limit=25)
-        return [app_commands.Choice(name=shorten(f"#{o.id} · {o.text}", 100), value=o.id) for o in found]
+            found = await OpinionStore(conn).search(interaction.guild_id, current.strip(), limit=CHOICES_MAX)
+        return [app_commands.Choice(name=shorten(f"#{o.id} · {o.text}", CHOICE_NAME_MAX), value=o.id) for o in found]
 
     async def article_autocomplete(
         self, interaction: discord.Interaction[Tribune], current: str
@@ -55,8 +55,10 @@ class OpinionsCog(commands.GroupCog, name="OpinionsCog", group_name="opinion", g
         if interaction.guild_id is None:
             return []
         async with self.bot.db.read() as conn:
-            found = await ArticleStore(conn).search(interaction.guild_id, current.strip(), limit=25)
-        return [app_commands.Choice(name=shorten(f"#{aid} · {title}", 100), value=aid) for aid, title in found]
+            found = await ArticleStore(conn).search(interaction.guild_id, current.strip(), limit=CHOICES_MAX)
+        return [
+            app_commands.Choice(name=shorten(f"#{aid} · {title}", CHOICE_NAME_MAX), value=aid) for aid, title in found
+        ]
 
     @app_commands.command(name="hide", description="Hide an opinion from the thread and the digests")
     @app_commands.describe(opinion="The opinion", reason="Why (visible to moderators only)")

@@ -18,7 +18,7 @@ from bot.polls.durations import parse_poll_duration
 from bot.polls.export import results_csv
 from bot.polls.native import check_native_poll
 from bot.polls.visibility import RESULTS_MODE_NAMES, RESULTS_MODES
-from bot.text import EMBED_DESCRIPTION_MAX, shorten
+from bot.text import CHOICE_NAME_MAX, CHOICES_MAX, EMBED_DESCRIPTION_MAX, shorten
 from cogs.common import (
     announce,
     audit,
@@ -87,11 +87,12 @@ class PollsCog(
         if interaction.guild_id is None:
             return []
         async with self.bot.db.read() as conn:
-            found = await PollStore(conn).search(interaction.guild_id, current.strip(), limit=25)
+            found = await PollStore(conn).search(interaction.guild_id, current.strip(), limit=CHOICES_MAX)
         language = member_language(interaction)
         return [
             app_commands.Choice(
-                name=shorten(f"#{pid} · {question} ({t('poll.status.' + status, language)})", 100), value=pid
+                name=shorten(f"#{pid} · {question} ({t('poll.status.' + status, language)})", CHOICE_NAME_MAX),
+                value=pid,
             )
             for pid, question, status in found
         ]
