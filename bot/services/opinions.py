@@ -118,6 +118,12 @@ class OpinionService:
         async with self.bot.db.read() as conn:
             return (await GuildSettingsStore(conn).get(guild_id)).language
 
+    def thread_message(self, opinion: Opinion) -> discord.PartialMessage | None:
+        """The opinion's message in the debate thread, when it was posted."""
+        if not opinion.thread_id or not opinion.message_id:
+            return None
+        return self.bot.get_partial_messageable(opinion.thread_id).get_partial_message(opinion.message_id)
+
     async def publish(self, opinion: Opinion, author: discord.abc.User) -> bool:
         """Post the opinion in the thread, or edit its message in place; False if Discord refused."""
         async with self.bot.db.read() as conn:
@@ -127,9 +133,9 @@ class OpinionService:
         language = await self.language_of_guild(opinion.guild_id)
         embed = opinion_embed(opinion, author, await self.stance(article.id, opinion.member_id), language)
         view = opinion_view(opinion, language)
-        if opinion.message_id and opinion.thread_id:
+        message = self.thread_message(opinion)
+        if message is not None:
             try:
-                message = self.bot.get_partial_messageable(opinion.thread_id).get_partial_message(opinion.message_id)
                 await edit(message, embed=embed, view=view, allowed_mentions=NO_MENTIONS)
                 return True
             except discord.NotFound:
@@ -171,10 +177,10 @@ class OpinionService:
         opinion_id = key
         async with self.bot.db.read() as conn:
             opinion = await OpinionStore(conn).get(opinion_id)
-        if opinion is None or not opinion.message_id or not opinion.thread_id:
+        message = self.thread_message(opinion) if opinion is not None else None
+        if opinion is None or message is None:
             return
         language = await self.language_of_guild(opinion.guild_id)
-        message = self.bot.get_partial_messageable(opinion.thread_id).get_partial_message(opinion.message_id)
         try:
             # Only the button changes: the embed (author, text) stays as posted.
             await edit(message, view=opinion_view(opinion, language))
@@ -204,11 +210,10 @@ class OpinionService:
         """Delete an opinion and its thread message (used by the author's button and /mydata delete)."""
         async with self.bot.db.transaction() as conn:
             await OpinionStore(conn).delete(opinion.id)
-        if opinion.thread_id and opinion.message_id:
+        message = self.thread_message(opinion)
+        if message is not None:
             try:
-                await (
-                    self.bot.get_partial_messageable(opinion.thread_id).get_partial_message(opinion.message_id).delete()
-                )
+                await message.delete()
             except discord.HTTPException:
                 log.info("Thread message of opinion %s already gone", opinion.id)
 
@@ -233,8 +238,8 @@ class OpinionService:
                 author = None
         if opinion.hidden:
             language = await self.language_of_guild(opinion.guild_id)
-            if opinion.message_id and opinion.thread_id:
-                message = self.bot.get_partial_messageable(opinion.thread_id).get_partial_message(opinion.message_id)
+            message = self.thread_message(opinion)
+            if message is not None:
                 try:
                     await edit(message, embed=opinion_embed(opinion, None, None, language), view=None)
                 except discord.HTTPException:
