@@ -5,7 +5,7 @@ each (scale and choice, a tenth multiple-choice, a third closed during the week,
 vote rows per poll cast during the week (1M), 100 opinions per article (10k, 2 % hidden) with ~25k "useful"
 marks, and last week's posted digest (so the week-over-week comparison runs too).
 
-Timed through the real ``Database`` reader connection, as the cog does it: ``bot.digest.build.prepare_digest``
+Timed through the real ``Database`` reader connection, as the cog does it: ``bot.services.digest_reads.prepare_digest``
 (the store queries of ``db.digests.DigestQueries`` + the pure ``build_digest``), then
 ``bot.digest.render.render_digest`` (the messages). The chart (``chart_png``, matplotlib) is shown apart.
 Each figure: one unmeasured warm-up, then repeated runs.
@@ -193,9 +193,9 @@ async def names_of(ids: frozenset[int]) -> Mapping[int, str]:
 
 
 async def measure() -> GroupResult:
-    from bot.digest.build import prepare_digest
     from bot.digest.render import CHART_MAX_POLLS, chart_png, render_digest
     from bot.digest.schedule import digest_period
+    from bot.services.digest_reads import prepare_digest
     from db.database import Database
     from db.digests import DigestQueries
     from db.guild_settings import GuildSettingsStore
@@ -254,7 +254,7 @@ async def measure() -> GroupResult:
         "`store queries` is timed on its own before each build (the build runs the same queries again).".replace(
             "_", " "
         ),
-        "Entry points used: bot.digest.build.prepare_digest(conn, settings, scheduled_utc, names) and "
+        "Entry points used: bot.services.digest_reads.prepare_digest(conn, settings, scheduled_utc, names) and "
         "bot.digest.render.render_digest(digest) / chart_png(digest), as found on "
         f"{time.strftime('%Y-%m-%d')} (the digest feature was being written at the same time).",
     ]

@@ -99,7 +99,7 @@ async def burst_once(tmp: Path) -> dict[str, float]:
 
             await emu.wait_for(shows_final, timeout=30, message="the final tally never reached the poll message")
             delay = time.monotonic() - last_ack
-            await bot.get_cog("PollsCog").edits.wait_idle()  # type: ignore[union-attr]
+            await bot.polls.edits.wait_idle()  # type: ignore[union-attr]
             edits = [
                 (req.at, int(match.group(1).replace("\u202f", "")))
                 for req in emu.requests_matching("PATCH", str(message.id))

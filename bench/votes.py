@@ -1,6 +1,6 @@
 """Figure 1: the vote path end to end, next to its two ceilings measured in the same run.
 
-* Tribune: emulator click → gateway INTERACTION_CREATE → discord.py → ``PollsCog.vote`` →
+* Tribune: emulator click → gateway INTERACTION_CREATE → discord.py → ``PollService.vote`` →
   ``VoteRecorder.submit`` (group commit on SQLite) → ephemeral reply (interaction callback) → coalesced edit.
   1 member = sequential clicks by distinct members; 200 members = 200 distinct members clicking at once
   (``asyncio.gather``), several rounds with fresh members each time.
@@ -235,7 +235,7 @@ def raw_votes(path: Path, poll_id: int, *, like_the_store: bool) -> float:
 
 async def store_votes(path: Path, poll_id: int, in_flight: int) -> tuple[float, float]:
     """Votes/s of ``VoteRecorder.submit`` on a ``Database`` (1 = sequential), and the mean batch size."""
-    from bot.polls.recorder import VoteRecorder, VoteRequest
+    from bot.services.recorder import VoteRecorder, VoteRequest
     from db.database import Database
 
     async with Database.from_path(path) as db:

@@ -118,11 +118,8 @@ async def with_bot(settings: Settings, action: Callable[[Tribune], Awaitable[int
         return fail(t("cli.token_missing"))
     try:
         bot = build_bot(settings)
-        async with bot:
-            try:
-                return await action(bot)
-            finally:
-                await bot.db.close()
+        async with bot:  # leaving it closes the bot, and with it the store
+            return await action(bot)
     except discord.LoginFailure:
         return fail(t("cli.token_invalid"))
     except DatabaseError as exc:
@@ -136,8 +133,7 @@ async def run(settings: Settings) -> int:
 
     async def start(bot: Tribune) -> int:
         # Open the store before Discord: a broken or too-new database is reported at once.
-        await bot.db.connect()
-        await bot.db.migrate()
+        await bot.open_store()
         await bot.start(settings.discord_token or "")
         return EXIT_OK
 

@@ -6,6 +6,7 @@ import io
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 # Mid-tone colours on a neutral grey card: contrast holds on both Discord themes.
 BACKGROUND = "#2b2d31"
@@ -35,7 +36,7 @@ def _label(label: str) -> str:
     return textwrap.shorten(label, 40, placeholder="…")
 
 
-def _pyplot():  # type: ignore[no-untyped-def]
+def _pyplot() -> Any:
     # Imported on first use: matplotlib costs a few hundred ms, which start-up and the vote path never pay.
     import matplotlib
 

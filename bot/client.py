@@ -5,22 +5,28 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.commands_i18n import CatalogTranslator
-from bot.errors import UserFacingError
-from bot.i18n import language_of, t
-from bot.outgoing import reply
+from bot.services.articles import ArticlePublisher
+from bot.services.digest import DigestService
+from bot.services.feeds import FeedService
+from bot.services.mydata import MemberDataService
+from bot.services.opinions import OpinionService
+from bot.services.polls import PollService
 from bot.settings import Settings
 from bot.web.app import ThreadedWebServer, WebServer, web_beside_the_bot
+from cogs.components import report_error
 from db.database import Database
 
 log = logging.getLogger(__name__)
 
-# Loaded in this order by setup_hook; each cog registers its own dynamic items and loops in cog_load.
+# The command families, loaded by setup_hook after the services they call; each registers its own dynamic items.
+# They reach each other only through the services (`bot.polls`, `bot.articles`…), so their order does not matter.
 EXTENSIONS: tuple[str, ...] = (
     "cogs.settings",
     "cogs.polls",
@@ -48,56 +54,8 @@ def intents() -> discord.Intents:
 class TribuneTree(app_commands.CommandTree["Tribune"]):
     """The command tree, with the one place where errors meet members."""
 
-    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+    async def on_error(self, interaction: discord.Interaction[Tribune], error: app_commands.AppCommandError) -> None:
         await report_error(interaction, error)
-
-
-async def report_error(interaction: discord.Interaction, error: Exception) -> None:
-    """Tell the member what went wrong in their language; log what was not expected."""
-    original = getattr(error, "original", error)
-    language = language_of(str(interaction.locale))
-    if isinstance(original, UserFacingError):
-        message = original.render(language)
-    elif isinstance(original, app_commands.NoPrivateMessage):
-        message = t("error.guild_only", language)
-    elif isinstance(original, app_commands.CommandOnCooldown):
-        message = t("error.cooldown", language, seconds=f"{original.retry_after:.0f}")
-    elif isinstance(original, app_commands.BotMissingPermissions):
-        message = t(
-            "error.bot_missing_permissions",
-            language,
-            permissions=", ".join(original.missing_permissions),
-            channel=getattr(interaction.channel, "mention", "?"),
-        )
-    elif isinstance(original, discord.NotFound) and original.code == 10062:
-        # Discord gave up on the interaction (answered too late): nobody is left to tell.
-        log.warning(
-            "Interaction %s expired before it was answered (command %s, guild %s)",
-            interaction.id,
-            getattr(interaction.command, "qualified_name", None),
-            interaction.guild_id,
-        )
-        return
-    else:
-        log.exception(
-            "Unexpected error in interaction %s (command %s, guild %s, channel %s, user %s)",
-            interaction.id,
-            getattr(interaction.command, "qualified_name", None),
-            interaction.guild_id,
-            interaction.channel_id,
-            interaction.user.id,
-            exc_info=original,
-        )
-        message = t("error.unexpected", language)
-    await send_ephemeral(interaction, message)
-
-
-async def send_ephemeral(interaction: discord.Interaction, content: str, **kwargs: object) -> None:
-    """Answer privately whether or not the interaction was already acknowledged."""
-    try:
-        await reply(interaction, content, ephemeral=True, **kwargs)
-    except discord.HTTPException:
-        log.warning("Could not deliver an error message for interaction %s", interaction.id, exc_info=True)
 
 
 class Tribune(commands.Bot):
@@ -115,7 +73,7 @@ class Tribune(commands.Bot):
         close_loop_seconds: float = 30.0,
         edit_retry_seconds: float = 30.0,
         digest_loop_seconds: float = 60.0,
-        **options: object,
+        **options: Any,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -123,7 +81,7 @@ class Tribune(commands.Bot):
             help_command=None,
             tree_cls=TribuneTree,
             allowed_mentions=discord.AllowedMentions.none(),
-            **options,  # type: ignore[arg-type]
+            **options,
         )
         self.settings = settings
         self.db = db
@@ -138,16 +96,29 @@ class Tribune(commands.Bot):
         self.digest_loop_seconds = digest_loop_seconds  # how often due digests are looked for
         # The public results service, when TRIBUNE_WEB_PORT is set (started at the end of setup_hook).
         self.web: WebServer | ThreadedWebServer | None = None
+        # The features, built by setup_hook once the store is open; cogs, buttons and each other call them.
+        self.polls: PollService
+        self.articles: ArticlePublisher
+        self.opinions: OpinionService
+        self.digest: DigestService
+        self.feeds: FeedService
+        self.mydata: MemberDataService
+        self.services_started = False
 
     def now(self) -> datetime:
         """The current time from the injected clock (tests drive it)."""
         return self.clock()
 
     async def setup_hook(self) -> None:
-        """Start-up work, in a fixed order: migrations, extensions, translator. No command sync here."""
-        await self.db.connect()
-        version = await self.db.migrate()
-        log.info("Store ready at schema version %d", version)
+        """Start-up work, in a fixed order: migrations, services, extensions (commands and dynamic items),
+        translator, background loops. No command sync here."""
+        await self.open_store()
+        self.polls = PollService(self)
+        self.articles = ArticlePublisher(self)
+        self.opinions = OpinionService(self)
+        self.digest = DigestService(self)
+        self.feeds = FeedService(self)
+        self.mydata = MemberDataService(self)
         for name in self.extension_names:
             try:
                 await self.load_extension(name)
@@ -156,6 +127,9 @@ class Tribune(commands.Bot):
                 self.failed_extensions[name] = exc
                 log.exception("Failed to load extension %s", name)
         await self.install_translator()
+        for service in self.services():
+            await service.start()
+        self.services_started = True
         if self.settings.web_port is not None:
             # Same process, same store; its cache is no staler than the poll message's edit interval.
             web = web_beside_the_bot(self.db, self.now, self.settings, min(1.0, self.tally_edit_interval))
@@ -167,12 +141,28 @@ class Tribune(commands.Bot):
             else:
                 self.web = web
 
+    async def open_store(self) -> None:
+        """Open the store and apply pending migrations (again a no-op once done). `close()` closes it: the bot
+        owns its store from here to there."""
+        await self.db.connect()
+        version = await self.db.migrate()
+        log.info("Store ready at schema version %d", version)
+
     async def install_translator(self) -> None:
         """French localizations of command names and descriptions (a no-op until the catalog has them)."""
         await self.tree.set_translator(CatalogTranslator())
 
+    def services(self) -> tuple[PollService | ArticlePublisher | DigestService | FeedService, ...]:
+        """The services with loops or listeners to start and stop, in start order."""
+        return (self.polls, self.articles, self.digest, self.feeds)
+
     async def close(self) -> None:
-        """Unload the cogs (they stop their loops and flush their queues), then close the store."""
+        """Stop the services (their loops, and flush their queues), unload the cogs, then close the store."""
+        if self.services_started:
+            self.services_started = False
+            for service in reversed(self.services()):
+                await service.stop()
+            await self.opinions.stop()
         await super().close()
         if self.web is not None:
             await self.web.stop()

@@ -26,7 +26,7 @@ from bot.text import (
 
 def fit_embeds(embeds: list[discord.Embed]) -> list[discord.Embed]:
     """Embeds within Discord's per-field and per-message limits (new objects; the originals are untouched)."""
-    fitted = fit_embed_dicts([embed.to_dict() for embed in embeds])
+    fitted = fit_embed_dicts([dict(embed.to_dict()) for embed in embeds])
     return [discord.Embed.from_dict(data) for data in fitted]
 
 
@@ -81,7 +81,7 @@ def _with_content(content: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     return fit_message({**kwargs, "content": content} if content is not None else kwargs)
 
 
-async def reply(interaction: discord.Interaction, content: Any = None, **kwargs: Any) -> Any:
+async def reply(interaction: discord.Interaction[Any], content: Any = None, **kwargs: Any) -> Any:
     """Answer an interaction: the first response if none was given yet, else a follow-up."""
     fitted = _with_content(content, kwargs)
     if interaction.response.is_done():
@@ -99,16 +99,16 @@ async def edit(message: discord.Message | discord.PartialMessage, **kwargs: Any)
     return await message.edit(**fit_message(kwargs))
 
 
-async def edit_response(interaction: discord.Interaction, **kwargs: Any) -> Any:
+async def edit_response(interaction: discord.Interaction[Any], **kwargs: Any) -> Any:
     """Answer a component click by editing the message it sits on."""
     return await interaction.response.edit_message(**fit_message(kwargs))
 
 
-async def edit_original(interaction: discord.Interaction, **kwargs: Any) -> discord.InteractionMessage:
+async def edit_original(interaction: discord.Interaction[Any], **kwargs: Any) -> discord.InteractionMessage:
     """Edit the interaction's first answer."""
     return await interaction.edit_original_response(**fit_message(kwargs))
 
 
-async def send_modal(interaction: discord.Interaction, modal: discord.ui.Modal) -> Any:
+async def send_modal(interaction: discord.Interaction[Any], modal: discord.ui.Modal) -> Any:
     """Open a modal."""
     return await interaction.response.send_modal(fit_modal(modal))

@@ -29,6 +29,12 @@ INPUT_VALUE_MAX = 4000
 BUTTON_LABEL_MAX = 80
 SELECT_PLACEHOLDER_MAX = 150
 SELECT_OPTION_MAX = 100  # an option's label and its description
+THREAD_NAME_MAX = 100
+CHOICE_NAME_MAX = 100  # an autocomplete choice
+CHOICES_MAX = 25  # autocomplete choices per answer
+# Discord's JSON error codes Tribune reacts to.
+DISCORD_UNKNOWN_MESSAGE = 10008
+DISCORD_OLD_MESSAGE_EDIT_QUOTA = 30046  # too many edits of a message older than an hour: wait, then retry
 # Member text quoted inside a message (a refused answer, a duration…): enough to recognise it, never a wall.
 QUOTED_MAX = 400
 

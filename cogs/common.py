@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import aiosqlite
 import discord
 from discord import app_commands
 
-from bot.client import report_error
 from bot.errors import UserFacingError
 from bot.i18n import language_of
 from db.audit import AuditEntry, AuditStore
@@ -20,17 +17,6 @@ if TYPE_CHECKING:
     from bot.client import Tribune
 
 NO_MENTIONS = discord.AllowedMentions.none()
-
-SQLITE_MAX_INTEGER = 2**63 - 1
-UNKNOWN_ID = 0  # no row has it: SQLite ids start at 1
-
-
-def component_id(digits: str) -> int:
-    """An id parsed from a custom_id. Anyone can forge one; beyond SQLite's integer range it would raise
-    OverflowError in the store, so it reads as an id that matches nothing and the member hears "unknown"."""
-    value = int(digits)
-    return value if 0 < value <= SQLITE_MAX_INTEGER else UNKNOWN_ID
-
 
 # Discord's permission flag names → the French/English names members see in their client.
 PERMISSION_NAMES = {
@@ -53,19 +39,15 @@ def permission_label(flag: str, language: str) -> str:
     return f"« {french} »" if language == "fr" else f'"{english}"'
 
 
-def member_language(interaction: discord.Interaction) -> str:
+def member_language(interaction: discord.Interaction[Tribune]) -> str:
     """Ephemeral replies follow the member's client language."""
     return language_of(str(interaction.locale))
 
 
-def tribune(interaction: discord.Interaction) -> Tribune:
-    return interaction.client  # type: ignore[return-value]
-
-
-async def settings_of(interaction: discord.Interaction) -> GuildSettings:
+async def settings_of(interaction: discord.Interaction[Tribune]) -> GuildSettings:
     if interaction.guild_id is None:
         raise UserFacingError("error.guild_only")
-    async with tribune(interaction).db.read() as conn:
+    async with interaction.client.db.read() as conn:
         return await GuildSettingsStore(conn).get(interaction.guild_id)
 
 
@@ -88,7 +70,7 @@ class Refused(app_commands.CheckFailure):
         self.original = error
 
 
-async def ensure_moderator(interaction: discord.Interaction) -> bool:
+async def ensure_moderator(interaction: discord.Interaction[Tribune]) -> bool:
     """The one server-side moderator check (Discord's default_permissions can be changed by admins)."""
     if interaction.guild_id is None or not isinstance(interaction.user, discord.Member):
         raise Refused(UserFacingError("error.guild_only"))
@@ -99,19 +81,6 @@ async def ensure_moderator(interaction: discord.Interaction) -> bool:
     if not is_moderator_member(interaction.user, settings):
         raise Refused(UserFacingError("error.not_moderator"))
     return True
-
-
-def reports_errors(callback: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-    """For component and modal callbacks: errors reach the member like command errors do."""
-
-    @functools.wraps(callback)
-    async def wrapper(self: Any, interaction: discord.Interaction, *args: Any) -> None:
-        try:
-            await callback(self, interaction, *args)
-        except Exception as exc:
-            await report_error(interaction, exc)
-
-    return wrapper
 
 
 # Decorator for every moderator command: the server-side check, found by the tree-wide test.
@@ -140,7 +109,7 @@ def require_permissions(
 
 async def record_audit(
     conn: aiosqlite.Connection,
-    interaction: discord.Interaction,
+    interaction: discord.Interaction[Tribune],
     action: str,
     target: str | None = None,
     **details: object,
@@ -151,19 +120,21 @@ async def record_audit(
         interaction.guild_id,
         interaction.user.id,
         action,
-        tribune(interaction).now(),
+        interaction.client.now(),
         target=target,
         details=dict(details),
     )
 
 
-def announce(interaction: discord.Interaction, entry: AuditEntry) -> None:
+def announce(interaction: discord.Interaction[Tribune], entry: AuditEntry) -> None:
     """After commit: the settings cog mirrors the entry to the log channel."""
-    tribune(interaction).dispatch("tribune_audit", entry)
+    interaction.client.dispatch("tribune_audit", entry)
 
 
-async def audit(interaction: discord.Interaction, action: str, target: str | None = None, **details: object) -> None:
+async def audit(
+    interaction: discord.Interaction[Tribune], action: str, target: str | None = None, **details: object
+) -> None:
     """Record a moderator action in its own transaction, then announce it."""
-    async with tribune(interaction).db.transaction() as conn:
+    async with interaction.client.db.transaction() as conn:
         entry = await record_audit(conn, interaction, action, target, **details)
     announce(interaction, entry)

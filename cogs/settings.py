@@ -19,7 +19,7 @@ from bot.i18n.formatting import format_duration
 from bot.outgoing import edit_response, reply, send
 from bot.polls.durations import parse_poll_duration
 from bot.polls.visibility import RESULTS_MODE_NAMES, RESULTS_MODES
-from bot.text import shorten
+from bot.text import CHOICES_MAX, shorten
 from bot.web.pages import origins_of
 from cogs.common import (
     NO_MENTIONS,
@@ -30,6 +30,7 @@ from cogs.common import (
     require_permissions,
     settings_of,
 )
+from cogs.components import TribuneView
 from db.audit import AuditEntry, AuditStore
 from db.database import DatabaseError
 from db.guild_settings import GuildSettings, GuildSettingsStore
@@ -117,7 +118,7 @@ def audit_line(entry: AuditEntry, language: str) -> str:
     )
 
 
-class AuditPages(discord.ui.View):
+class AuditPages(TribuneView):
     """◀ ▶ through the audit log, privately (short-lived, so an in-memory view is right)."""
 
     def __init__(self, bot: Tribune, guild_id: int, actor_id: int | None, language: str, total: int) -> None:
@@ -143,13 +144,13 @@ class AuditPages(discord.ui.View):
         return embed
 
     @discord.ui.button(emoji="◀️", style=discord.ButtonStyle.secondary)
-    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+    async def previous(self, interaction: discord.Interaction[Tribune], button: discord.ui.Button[Any]) -> None:
         self.page = max(0, self.page - 1)
         self.sync_buttons()
         await edit_response(interaction, embed=await self.embed(), view=self)
 
     @discord.ui.button(emoji="▶️", style=discord.ButtonStyle.secondary)
-    async def next(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+    async def next(self, interaction: discord.Interaction[Tribune], button: discord.ui.Button[Any]) -> None:
         self.page = min(self.pages - 1, self.page + 1)
         self.sync_buttons()
         await edit_response(interaction, embed=await self.embed(), view=self)
@@ -166,7 +167,7 @@ class SettingsCog(
         self.bot = bot
         super().__init__()
 
-    async def change(self, interaction: discord.Interaction, action: str, **changes: Any) -> GuildSettings:
+    async def change(self, interaction: discord.Interaction[Tribune], action: str, **changes: Any) -> GuildSettings:
         """Store the change, audit it, confirm it privately."""
         assert interaction.guild_id is not None
         async with self.bot.db.transaction() as conn:
@@ -181,7 +182,7 @@ class SettingsCog(
 
     @app_commands.command(name="show", description="Show this server's Tribune settings")
     @moderator_only
-    async def show(self, interaction: discord.Interaction) -> None:
+    async def show(self, interaction: discord.Interaction[Tribune]) -> None:
         """Show this server's Tribune settings."""
         language = member_language(interaction)
         settings = await settings_of(interaction)
@@ -190,7 +191,7 @@ class SettingsCog(
     @app_commands.command(name="articles-channel", description="Channel where articles are posted")
     @app_commands.describe(channel="The channel")
     @moderator_only
-    async def articles_channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+    async def articles_channel(self, interaction: discord.Interaction[Tribune], channel: discord.TextChannel) -> None:
         """Channel where articles are posted."""
         require_permissions(channel, ARTICLE_CHANNEL_PERMISSIONS, member_language(interaction))
         await self.change(interaction, "articles_channel", articles_channel_id=channel.id)
@@ -198,7 +199,7 @@ class SettingsCog(
     @app_commands.command(name="digest-channel", description="Channel where the weekly digest is posted")
     @app_commands.describe(channel="The channel")
     @moderator_only
-    async def digest_channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+    async def digest_channel(self, interaction: discord.Interaction[Tribune], channel: discord.TextChannel) -> None:
         """Channel where the weekly digest is posted."""
         require_permissions(channel, DIGEST_CHANNEL_PERMISSIONS, member_language(interaction))
         await self.change(interaction, "digest_channel", digest_channel_id=channel.id)
@@ -206,7 +207,9 @@ class SettingsCog(
     @app_commands.command(name="log-channel", description="Channel that receives every moderator action (empty: none)")
     @app_commands.describe(channel="The channel; leave empty to stop logging")
     @moderator_only
-    async def log_channel(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
+    async def log_channel(
+        self, interaction: discord.Interaction[Tribune], channel: discord.TextChannel | None = None
+    ) -> None:
         """Channel that receives every moderator action (empty: none)."""
         if channel is not None:
             require_permissions(channel, LOG_CHANNEL_PERMISSIONS, member_language(interaction))
@@ -215,7 +218,7 @@ class SettingsCog(
     @app_commands.command(name="moderator-role", description="Role whose members may use moderator commands")
     @app_commands.describe(role="The role; leave empty to rely on Manage Server only")
     @moderator_only
-    async def moderator_role(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
+    async def moderator_role(self, interaction: discord.Interaction[Tribune], role: discord.Role | None = None) -> None:
         """Role whose members may use moderator commands."""
         if role is not None and role.is_default():
             raise UserFacingError("settings.role_everyone")
@@ -227,14 +230,14 @@ class SettingsCog(
         language=[app_commands.Choice(name="Français", value="fr"), app_commands.Choice(name="English", value="en")]
     )
     @moderator_only
-    async def language(self, interaction: discord.Interaction, language: app_commands.Choice[str]) -> None:
+    async def language(self, interaction: discord.Interaction[Tribune], language: app_commands.Choice[str]) -> None:
         """Language of everything Tribune posts publicly."""
         await self.change(interaction, "language", language=language.value)
 
     @app_commands.command(name="timezone", description="Time zone for deadlines and the digest")
     @app_commands.describe(name="An IANA time zone, e.g. Europe/Paris")
     @moderator_only
-    async def timezone(self, interaction: discord.Interaction, name: str) -> None:
+    async def timezone(self, interaction: discord.Interaction[Tribune], name: str) -> None:
         """Time zone for deadlines and the digest."""
         name = name.strip()
         if name not in all_timezones():
@@ -243,12 +246,12 @@ class SettingsCog(
 
     @timezone.autocomplete("name")
     async def timezone_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: discord.Interaction[Tribune], current: str
     ) -> list[app_commands.Choice[str]]:
         needle = current.strip().lower().replace(" ", "_")
         found = [tz for tz in all_timezones() if needle in tz.lower()]
         found.sort(key=lambda tz: (not tz.lower().startswith(needle), not tz.startswith("Europe/"), tz))
-        return [app_commands.Choice(name=tz, value=tz) for tz in found[:25]]
+        return [app_commands.Choice(name=tz, value=tz) for tz in found[:CHOICES_MAX]]
 
     @app_commands.command(name="digest-schedule", description="Day and hour of the weekly digest")
     @app_commands.describe(day="Day of the week", hour="Hour (0–23), in the server's time zone")
@@ -260,7 +263,10 @@ class SettingsCog(
     )
     @moderator_only
     async def digest_schedule(
-        self, interaction: discord.Interaction, day: app_commands.Choice[int], hour: app_commands.Range[int, 0, 23]
+        self,
+        interaction: discord.Interaction[Tribune],
+        day: app_commands.Choice[int],
+        hour: app_commands.Range[int, 0, 23],
     ) -> None:
         """Day and hour of the weekly digest."""
         await self.change(interaction, "digest_schedule", digest_weekday=day.value, digest_hour=hour)
@@ -268,7 +274,7 @@ class SettingsCog(
     @app_commands.command(name="poll-duration", description="Default duration of new polls")
     @app_commands.describe(duration="12h, 3d, 1w… (between 1 hour and 32 days)")
     @moderator_only
-    async def poll_duration(self, interaction: discord.Interaction, duration: str) -> None:
+    async def poll_duration(self, interaction: discord.Interaction[Tribune], duration: str) -> None:
         """Default duration of new polls."""
         span = parse_poll_duration(duration)
         await self.change(interaction, "poll_duration", poll_duration_seconds=int(span.total_seconds()))
@@ -279,7 +285,9 @@ class SettingsCog(
         mode=[app_commands.Choice(name=RESULTS_MODE_NAMES[mode], value=mode) for mode in RESULTS_MODES]
     )
     @moderator_only
-    async def results_visibility(self, interaction: discord.Interaction, mode: app_commands.Choice[str]) -> None:
+    async def results_visibility(
+        self, interaction: discord.Interaction[Tribune], mode: app_commands.Choice[str]
+    ) -> None:
         """Who sees the counts of new polls, and when."""
         await self.change(interaction, "results_visibility", results_visibility=mode.value)
 
@@ -289,7 +297,9 @@ class SettingsCog(
         mode=[app_commands.Choice(name="buttons", value="buttons"), app_commands.Choice(name="native", value="native")]
     )
     @moderator_only
-    async def article_poll_mode(self, interaction: discord.Interaction, mode: app_commands.Choice[str]) -> None:
+    async def article_poll_mode(
+        self, interaction: discord.Interaction[Tribune], mode: app_commands.Choice[str]
+    ) -> None:
         """Article polls as buttons or as Discord's native polls."""
         await self.change(interaction, "article_poll_mode", article_poll_mode=mode.value)
 
@@ -305,7 +315,7 @@ class SettingsCog(
     @moderator_only
     async def digest(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[Tribune],
         state: app_commands.Choice[str],
         empty_week: app_commands.Choice[str] | None = None,
     ) -> None:
@@ -327,7 +337,7 @@ class SettingsCog(
     @moderator_only
     async def publish_results(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[Tribune],
         state: app_commands.Choice[str],
         opinions: bool | None = None,
         origins: str | None = None,
@@ -384,7 +394,7 @@ class SettingsCog(
     @app_commands.command(name="audit", description="Latest moderator actions")
     @app_commands.describe(member="Only this moderator's actions")
     @moderator_only
-    async def audit_log(self, interaction: discord.Interaction, member: discord.Member | None = None) -> None:
+    async def audit_log(self, interaction: discord.Interaction[Tribune], member: discord.Member | None = None) -> None:
         """Latest moderator actions."""
         assert interaction.guild_id is not None
         language = member_language(interaction)

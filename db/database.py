@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import aiosqlite
 
-from bot.settings import DatabaseLocation
+from db.location import DatabaseLocation
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .encoding import decode_bytes, is_mostly_text
 from .errors import ExtractError
@@ -87,7 +87,8 @@ def extract_html(html: str, url: str | None = None) -> Article:
     )
     data: dict[str, Any] = {}
     if document is not None:
-        data = document.as_dict() if hasattr(document, "as_dict") else dict(document)
+        as_dict = getattr(document, "as_dict", None)  # a Document in trafilatura 2, a plain dict before
+        data = cast("dict[str, Any]", as_dict() if callable(as_dict) else document)
     text = data.get("text") or ""
     if not text.strip():
         raise ExtractError("extract.empty")

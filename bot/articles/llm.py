@@ -53,7 +53,7 @@ class LLMConfig:
     """Connection settings of the OpenAI-compatible endpoint."""
 
     url: str
-    key: str
+    key: str | None
     model: str
     timeout: float = DEFAULT_TIMEOUT
 

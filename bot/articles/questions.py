@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalog
 from bot.text import shorten, visible_text
 
 from .errors import PollInputError
@@ -41,36 +42,10 @@ MAX_ARTICLE_POLLS = 3  # one action row each in the article's message, plus the 
 # Scale scores on 0–100; "no opinion" carries no score.
 SCALE_SCORES: tuple[float | None, ...] = (100.0, 200.0 / 3.0, 100.0 / 3.0, 0.0, None)
 
-_TEXTS: dict[str, dict[str, str]] = {
-    "fr": {
-        "default_poll": "Cet article vous semble-t-il crédible ?",
-        "default_opinion": "Quel est votre avis sur le sujet ?",
-        "no_opinion": "Sans avis",
-        "yes": "Oui",
-        "rather_yes": "Plutôt oui",
-        "rather_no": "Plutôt non",
-        "no": "Non",
-        "both": "{a} et {b}",
-        "only": "{a}, mais pas {b}",
-        "neither": "Ni {a} ni {b}",
-    },
-    "en": {
-        "default_poll": "Does this article seem credible to you?",
-        "default_opinion": "What is your opinion on the subject?",
-        "no_opinion": "No opinion",
-        "yes": "Yes",
-        "rather_yes": "Rather yes",
-        "rather_no": "Rather no",
-        "no": "No",
-        "both": "{a} and {b}",
-        "only": "{a}, but not {b}",
-        "neither": "Neither {a} nor {b}",
-    },
-}
-
 
 def _texts(lang: str) -> dict[str, str]:
-    return _TEXTS.get(lang, _TEXTS["fr"])
+    texts = catalog(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)  # the i18n catalog, keys `questions.*`
+    return {key.removeprefix("questions."): text for key, text in texts.items() if key.startswith("questions.")}
 
 
 @dataclass(frozen=True, slots=True)

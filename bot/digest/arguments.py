@@ -203,7 +203,8 @@ def _merge(members: list[list[int]], vectors: Sequence[dict[str, float]], weight
     heap: list[tuple[float, int, int, int, int]] = []
     for a in range(len(head)):
         for b in range(a + 1, len(head)):
-            similarity = dot(centroids[a], centroids[b])  # type: ignore[arg-type]
+            first, second = centroids[a], centroids[b]
+            similarity = dot(first, second) if first is not None and second is not None else 0.0
             if similarity >= MERGE_SIMILARITY:
                 heap.append((-similarity, a, b, 0, 0))
     heapq.heapify(heap)
@@ -214,12 +215,12 @@ def _merge(members: list[list[int]], vectors: Sequence[dict[str, float]], weight
         head[a] = head[a] + head[b]
         head[b] = []
         centroids[b] = None
-        centroids[a] = _unit_centroid(head[a], vectors, weights)
+        merged = centroids[a] = _unit_centroid(head[a], vectors, weights)
         versions[a] += 1
         for other, centroid in enumerate(centroids):
             if other == a or centroid is None:
                 continue
-            similarity = dot(centroids[a], centroid)  # type: ignore[arg-type]
+            similarity = dot(merged, centroid)
             if similarity >= MERGE_SIMILARITY:
                 low, high = min(a, other), max(a, other)
                 heapq.heappush(heap, (-similarity, low, high, versions[low], versions[high]))

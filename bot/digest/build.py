@@ -1,29 +1,29 @@
 """The weekly digest as data: which polls, their results, the opinions quoted, the totals and their change.
 
 `build_digest` is pure: it turns the store's aggregates (`db.digests.PeriodActivity`), the member names the
-caller resolved and the previous digest into a `Digest`. `prepare_digest` glues the queries and the build for
-the cog. Rendering lives in `bot.digest.render`.
+caller resolved and the previous digest into a `Digest`. The store's value types are read by shape and named
+for the type checker only: the domain never imports `db` (the reads are `bot.services.digest_reads`).
+Rendering lives in `bot.digest.render`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
-
-import aiosqlite
+from typing import TYPE_CHECKING, Any
 
 from bot.digest.arguments import Argument, OpinionText, find_arguments, stance_of
-from bot.digest.schedule import DigestPeriod, digest_period
+from bot.digest.schedule import DigestPeriod
 from bot.polls.tally import AnswerResult, Tally, compute_tally
 from bot.polls.visibility import counts_visible
 from bot.text import message_url
-from db.debate import DebateQueries, PollDebate
-from db.digests import DigestQueries, DigestRecord, DigestStore, PeriodActivity, PollActivity, TopOpinion
-from db.guild_settings import GuildSettings
+
+if TYPE_CHECKING:
+    from db.debate import PollDebate
+    from db.digests import DigestRecord, PeriodActivity, PollActivity, TopOpinion
+    from db.guild_settings import GuildSettings
 
 TOTALS_VERSION = 1
 COUNT_KEYS = ("polls", "votes", "participations", "opinions")
@@ -97,11 +97,12 @@ class Totals:
     def from_json(cls, data: Mapping[str, Any]) -> Totals | None:
         """Read stored totals back; None when they are missing or not usable (an older or empty row)."""
         counts = [data.get(key) for key in COUNT_KEYS]
-        if not all(isinstance(value, int) and not isinstance(value, bool) for value in counts):
+        whole = [value for value in counts if isinstance(value, int) and not isinstance(value, bool)]
+        if len(whole) != len(counts):
             return None
         mean = data.get("scale_mean")
-        usable_mean = isinstance(mean, int | float) and not isinstance(mean, bool) and math.isfinite(mean)
-        return cls(*counts, scale_mean=float(mean) if usable_mean else None)  # type: ignore[arg-type]
+        usable = isinstance(mean, int | float) and not isinstance(mean, bool) and math.isfinite(mean)
+        return cls(*whole, scale_mean=float(mean) if usable and isinstance(mean, int | float) else None)
 
     def count(self, key: str) -> int:
         """One of the COUNT_KEYS figures by name."""
@@ -158,13 +159,14 @@ def results_hidden(poll: PollActivity) -> bool:
     return not counts_visible(poll.results_visibility, closed=poll.status != "open", published=poll.results_published)
 
 
-def _tally(poll: PollActivity) -> Tally:
+def public_tally(poll: PollActivity) -> Tally:
+    """The tally the public may see: empty while its results mode hides the counts."""
     if results_hidden(poll):
         return compute_tally(poll.options, {}, 0)  # nothing counted can leak through the tally, chart or totals
     return compute_tally(poll.options, poll.per_option, poll.voters)
 
 
-def _rank_key(poll: PollActivity, tally: Tally) -> tuple[int, int, datetime, int]:
+def rank_key(poll: PollActivity, tally: Tally) -> tuple[int, int, datetime, int]:
     # Most voters first, then most answers; ties keep the older poll first, so the order never wavers.
     return (-tally.voters, -tally.votes, poll.created_at, poll.id)
 
@@ -179,12 +181,12 @@ def build_digest(
 ) -> Digest:
     """Turn one period's aggregates into a digest (pure: same input, same digest).
 
-    `arguments` maps a poll id to its debate's argument groups (`poll_arguments`).
+    `arguments` maps a poll id to its debate's argument groups (`bot.services.digest_reads.poll_arguments`).
     """
     previous_totals = Totals.from_json(previous.totals) if previous is not None else None
     previous_mean = previous_totals.scale_mean if previous_totals is not None else None
-    tallies = {poll.id: _tally(poll) for poll in activity.polls}
-    ranked = sorted(activity.polls, key=lambda poll: _rank_key(poll, tallies[poll.id]))
+    tallies = {poll.id: public_tally(poll) for poll in activity.polls}
+    ranked = sorted(activity.polls, key=lambda poll: rank_key(poll, tallies[poll.id]))
 
     sections: list[PollSection] = []
     quoted_articles: set[int] = set()
@@ -250,56 +252,6 @@ def author_ids(activity: PeriodActivity) -> frozenset[int]:
     return frozenset(opinion.member_id for opinions in activity.top_opinions.values() for opinion in opinions)
 
 
-async def prepare_digest(
-    conn: aiosqlite.Connection,
-    settings: GuildSettings,
-    scheduled_utc: datetime,
-    names: Mapping[int, str] | NameResolver,
-    previous: DigestRecord | None = None,
-    *,
-    lookup_previous: bool = True,
-) -> Digest:
-    """Query the store and build the digest scheduled at `scheduled_utc`: the one call the cog makes.
-
-    `names` is either the display names already known, or an async resolver called once with the ids of
-    the members who may be quoted. Without `previous`, the latest posted digest before this week is used
-    (pass `lookup_previous=False` to compare with nothing).
-    """
-    period = digest_period(scheduled_utc, settings.timezone, settings.digest_hour)
-    queries = DigestQueries(conn)
-    activity = await queries.activity(settings.guild_id, period.start, period.end, OPINIONS_PER_POLL)
-    hidden = [poll.id for poll in activity.polls if results_hidden(poll)]
-    if hidden:  # the week's vote total must not reveal the votes of polls whose counts are hidden
-        votes = await queries.votes_cast(settings.guild_id, period.start, period.end, exclude=hidden)
-        activity = replace(activity, votes=votes)
-    resolved = names if isinstance(names, Mapping) else await names(author_ids(activity))
-    if previous is None and lookup_previous:
-        previous = await DigestStore(conn).previous(settings.guild_id, period.week)
-    arguments = await _digest_arguments(conn, activity, settings.language)
-    return build_digest(activity, period, settings, resolved, previous, arguments)
-
-
-async def _digest_arguments(
-    conn: aiosqlite.Connection, activity: PeriodActivity, language: str
-) -> dict[int, tuple[Argument, ...]]:
-    """The argument groups of the polls whose section quotes their article, for the ARGUMENT_POLLS first."""
-    ranked = sorted(activity.polls, key=lambda poll: _rank_key(poll, _tally(poll)))
-    chosen: list[int] = []
-    articles: set[int] = set()
-    for poll in ranked:
-        if poll.article_id is not None and poll.article_id not in articles and len(chosen) < ARGUMENT_POLLS:
-            articles.add(poll.article_id)
-            chosen.append(poll.id)
-    queries = DebateQueries(conn)
-    debates = [debate for poll_id in chosen if (debate := await queries.for_poll(poll_id)) and debate.opinions]
-
-    def group_all() -> dict[int, tuple[Argument, ...]]:
-        return {debate.poll_id: debate_arguments(debate, language) for debate in debates}
-
-    # One trip off the event loop for all of them, so votes keep flowing meanwhile.
-    return await asyncio.to_thread(group_all) if debates else {}
-
-
 def debate_arguments(debate: PollDebate, language: str) -> tuple[Argument, ...]:
     """The argument groups of one poll's debate; sides only where the store could link votes (public polls)."""
     opinions = [
@@ -316,12 +268,3 @@ def debate_arguments(debate: PollDebate, language: str) -> tuple[Argument, ...]:
         for opinion in debate.opinions
     ]
     return find_arguments(opinions, language)
-
-
-async def poll_arguments(conn: aiosqlite.Connection, poll_id: int, language: str) -> tuple[Argument, ...]:
-    """Read a poll's visible opinions and group them ("Ce que disent les membres"); () without any."""
-    debate = await DebateQueries(conn).for_poll(poll_id)
-    if debate is None or not debate.opinions:
-        return ()
-    # Up to 10,000 opinions take a fifth of a second: off the event loop, so votes keep flowing meanwhile.
-    return await asyncio.to_thread(debate_arguments, debate, language)

@@ -1,6 +1,6 @@
 """The weekly digest as Discord-ready plain data: embeds within Discord's limits, split over messages.
 
-Nothing here imports discord: the cog turns each `EmbedData` into a `discord.Embed`
+Nothing here imports discord: the digest service turns each `EmbedData` into a `discord.Embed`
 (`discord.Embed.from_dict(embed.to_dict())`) and attaches `chart_png(digest)` as `CHART_FILENAME` to the
 message whose `attach_chart` is set. Rendering is deterministic, so `/digest preview` shows exactly what
 `/digest post` posts.

@@ -21,7 +21,7 @@ from aiohttp import web
 
 from bot.polls.tally import compute_tally
 from bot.polls.visibility import visible_tally
-from bot.settings import DatabaseLocation, Settings
+from bot.settings import Settings
 from bot.web.links import PUBLIC_ID_PATTERN, poll_urls
 from bot.web.pages import (
     STYLE_HASH,
@@ -36,6 +36,7 @@ from bot.web.pages import (
 from db.articles import ArticleStore
 from db.database import Database
 from db.guild_settings import GuildSettingsStore
+from db.location import DatabaseLocation
 from db.opinions import OpinionStore
 from db.polls import Poll, PollStore
 from db.public import PublicSettings, PublicStore

@@ -1,87 +1,50 @@
-"""`/poll …` commands, the vote path, live tallies and the deadline loop."""
+"""`/poll …`: the commands of the polls feature (the feature itself is `bot.polls`, a `PollService`)."""
 
 from __future__ import annotations
 
 import io
-import logging
-from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot.articles.questions import parse_answers, validate_poll_question, yes_no_scale
-from bot.charts import BarGroup, bar_chart_png
-from bot.delivery import marker, new_token, nonce
-from bot.digest.arguments import Argument
-from bot.digest.build import poll_arguments
-from bot.digest.render import arguments_text
-from bot.edits import EditCoalescer, RetryLater
 from bot.errors import UserFacingError
 from bot.i18n import t
-from bot.outgoing import edit, edit_response, reply, send
+from bot.outgoing import edit_response, reply
 from bot.polls.durations import parse_poll_duration
 from bot.polls.export import results_csv
-from bot.polls.native import check_native_poll, position_of
-from bot.polls.recorder import VoteRecorder, VoteRequest
-from bot.polls.tally import Tally, compute_tally, render_tally
-from bot.polls.visibility import RESULTS_MODE_NAMES, RESULTS_MODES, Audience, Shown, results_shown
-from bot.polls.voting import voter_key
-from bot.text import discord_len, shorten
+from bot.polls.native import check_native_poll
+from bot.polls.visibility import RESULTS_MODE_NAMES, RESULTS_MODES
+from bot.text import CHOICE_NAME_MAX, CHOICES_MAX, EMBED_DESCRIPTION_MAX, shorten
 from cogs.common import (
-    NO_MENTIONS,
     announce,
     audit,
-    is_moderator_member,
     member_language,
     moderator_only,
     record_audit,
-    reports_errors,
     require_permissions,
     settings_of,
 )
-from cogs.delivery import find_claimed_posts, footers_carry
-from cogs.polls.items import DYNAMIC_ITEMS
+from cogs.components import TribuneView
 from cogs.polls.publish import publish_poll, unpublish_poll
-from cogs.polls.render import DESCRIPTION_MAX, article_message, poll_message, public_shown, results_block
-from db.articles import Article, ArticleStore
-from db.guild_settings import GuildSettingsStore
+from cogs.polls.views import DYNAMIC_ITEMS
 from db.polls import NewPoll, Poll, PollOption, PollStore
 
 if TYPE_CHECKING:
     from bot.client import Tribune
 
-log = logging.getLogger(__name__)
-
 POST_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
-DISCORD_UNKNOWN_MESSAGE = 10008
-DISCORD_OLD_MESSAGE_EDIT_QUOTA = 30046
-CLOSE_LOOP_SECONDS = 30.0
-VOTERS_LIMIT = 10**9  # no cap: voters are read 100 a page until Discord returns an empty page
 MODE_CHOICES = [
     app_commands.Choice(name="buttons", value="buttons"),
     app_commands.Choice(name="native", value="native"),
 ]
 RESULTS_CHOICES = [app_commands.Choice(name=RESULTS_MODE_NAMES[mode], value=mode) for mode in RESULTS_MODES]
-RESULTS_RETRY_WINDOW = timedelta(hours=24)  # final results still owed after this are not posted any more
 
 
-@dataclass(frozen=True)
-class PollSnapshot:
-    """Everything a poll message shows, read from the store in one go."""
-
-    poll: Poll
-    tally: Tally
-    article: Article | None
-    language: str
-    # Every poll of the article's message, this one included, when it carries more than one.
-    siblings: tuple[tuple[Poll, Tally], ...] = ()
-
-
-class DeleteConfirmation(discord.ui.View):
+class DeleteConfirmation(TribuneView):
     """An ephemeral yes/no before a poll is deleted (short-lived, so an in-memory view is right)."""
 
     def __init__(self, cog: PollsCog, poll: Poll, language: str) -> None:
@@ -91,13 +54,12 @@ class DeleteConfirmation(discord.ui.View):
         self.cancel.label = t("common.cancel", language)
 
     @discord.ui.button(style=discord.ButtonStyle.danger)
-    @reports_errors
-    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+    async def confirm(self, interaction: discord.Interaction[Tribune], button: discord.ui.Button[Any]) -> None:
         self.stop()
         await self.cog.delete_poll(interaction, self.poll)
 
     @discord.ui.button(style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+    async def cancel(self, interaction: discord.Interaction[Tribune], button: discord.ui.Button[Any]) -> None:
         self.stop()
         await edit_response(interaction, content=t("common.cancelled", member_language(interaction)), view=None)
 
@@ -109,469 +71,31 @@ class PollsCog(
 
     def __init__(self, bot: Tribune) -> None:
         self.bot = bot
-        self.recorder = VoteRecorder(bot.db, bot.secret, bot.now)
-        self.edits = EditCoalescer(
-            self._apply_render, interval=bot.tally_edit_interval, first_retry=bot.edit_retry_seconds
-        )
-        # Builders of extra buttons for a poll message (the opinions cog adds 💬 Donner mon avis).
-        self.extra_items: list[Callable[[PollSnapshot], discord.ui.Item[Any] | None]] = []
-        self.delivering: set[int] = set()  # polls whose final results this process is posting now
-        self.close_runs = 0  # completed passes of the deadline loop (tests wait on it instead of sleeping)
         super().__init__()
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
-        self.recorder.start()
-        self.close_due_polls_loop.change_interval(seconds=self.bot.close_loop_seconds)
-        self.close_due_polls_loop.start()
 
     async def cog_unload(self) -> None:
-        self.close_due_polls_loop.cancel()
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
-        await self.recorder.stop()
-        await self.edits.close()
-
-    # --- rendering -------------------------------------------------------------------------------------
-
-    async def snapshot(self, poll_id: int, together: Sequence[int] = ()) -> PollSnapshot | None:
-        """The poll as its message shows it. An article's post may carry several polls: they are read from
-        the message (or given in ``together``, in order, before the message exists)."""
-        async with self.bot.db.read() as conn:
-            store = PollStore(conn)
-            poll = await store.get(poll_id)
-            if poll is None:
-                return None
-            counts = await store.counts(poll_id)
-            article = await ArticleStore(conn).get(poll.article_id) if poll.article_id else None
-            settings = await GuildSettingsStore(conn).get(poll.guild_id)
-            carried: list[Poll] = []
-            if together:
-                carried = [p for p in [await store.get(i) for i in together] if p is not None]
-            elif article is not None and poll.message_id is not None:
-                carried = await store.of_message(poll.message_id)
-            siblings: list[tuple[Poll, Tally]] = []
-            if len(carried) > 1:
-                for other in carried:
-                    other_counts = await store.counts(other.id)
-                    siblings.append((other, compute_tally(other.options, other_counts.per_option, other_counts.voters)))
-        tally = compute_tally(poll.options, counts.per_option, counts.voters)
-        return PollSnapshot(poll, tally, article, settings.language, tuple(siblings))
-
-    def extra_buttons(self, snapshot: PollSnapshot) -> list[discord.ui.Item[Any]]:
-        items = (build(snapshot) for build in self.extra_items)
-        return [item for item in items if item is not None]
-
-    def message_parts(self, snapshot: PollSnapshot) -> tuple[list[discord.Embed], discord.ui.View]:
-        if snapshot.article is not None and snapshot.siblings:
-            return article_message(snapshot.article, snapshot.siblings, snapshot.language, self.extra_buttons(snapshot))
-        return poll_message(
-            snapshot.poll, snapshot.tally, snapshot.language, snapshot.article, self.extra_buttons(snapshot)
-        )
-
-    def request_render(self, poll: Poll | int, channel_id: int | None = None) -> None:
-        """Schedule a coalesced edit of the poll's message."""
-        poll_id = poll if isinstance(poll, int) else poll.id
-        channel = channel_id if channel_id is not None else getattr(poll, "channel_id", None)
-        self.edits.request(poll_id, channel or 0)
-
-    async def _apply_render(self, key: Hashable) -> None:
-        poll_id = int(key)  # type: ignore[call-overload]
-        snapshot = await self.snapshot(poll_id)
-        if snapshot is None or snapshot.poll.status == "deleted" or snapshot.poll.message_id is None:
-            return
-        poll = snapshot.poll
-        if poll.mode == "native":  # Discord draws a native poll itself: there is nothing to edit
-            async with self.bot.db.transaction() as conn:
-                await PollStore(conn).mark_rendered(poll_id)
-            return
-        embeds, view = self.message_parts(snapshot)
-        message = self.bot.get_partial_messageable(poll.channel_id or 0).get_partial_message(poll.message_id)
-        try:
-            await edit(message, embeds=embeds, view=view, allowed_mentions=NO_MENTIONS)
-        except discord.NotFound as exc:
-            if exc.code != DISCORD_UNKNOWN_MESSAGE:
-                raise
-            log.info("Poll %s: its message is gone; nothing to update", poll_id)
-        except discord.HTTPException as exc:
-            if exc.code == DISCORD_OLD_MESSAGE_EDIT_QUOTA:
-                raise RetryLater() from exc  # the coalescer backs off and keeps the final state pending
-            if isinstance(exc, discord.Forbidden):
-                log.warning("Poll %s: no right to edit its message in channel %s", poll_id, poll.channel_id)
-            else:
-                raise
-        async with self.bot.db.transaction() as conn:
-            await PollStore(conn).mark_rendered(poll_id)
-
-    async def resume_pending_renders(self) -> None:
-        """Polls whose last tally never reached Discord (crash, shutdown) are edited again."""
-        async with self.bot.db.read() as conn:
-            store = PollStore(conn)
-            for poll_id in await store.render_pending():
-                poll = await store.get(poll_id)
-                if poll is not None:
-                    self.request_render(poll)
-
-    # --- voting ----------------------------------------------------------------------------------------
-
-    async def vote(self, interaction: discord.Interaction, poll_id: int, position: int) -> None:
-        """A click on an answer: committed first, acknowledged after, tally edited later (coalesced)."""
-        roles = getattr(interaction.user, "roles", [])
-        request = VoteRequest(poll_id, interaction.user.id, position, frozenset(r.id for r in roles))
-        outcome = await self.recorder.submit(request)
-        language = member_language(interaction)
-        if not outcome.accepted:
-            assert outcome.refusal is not None
-            await reply(interaction, t(outcome.refusal, language, role=f"<@&{outcome.role_id}>"), ephemeral=True)
-            return
-        if outcome.added is not None:
-            text = t("vote.recorded", language, answer=outcome.added)
-        else:
-            text = t("vote.withdrawn", language, answer=", ".join(outcome.removed))
-        if len(outcome.choices) > 1:
-            text += "\n" + t("vote.current_choices", language, answers=", ".join(outcome.choices))
-        if outcome.results_visibility == "after_vote" and outcome.choices:
-            # The member just voted: they may now see the tally, privately (the public message shows voters only).
-            snapshot = await self.snapshot(poll_id)
-            if snapshot is not None:
-                text += "\n\n" + render_tally(snapshot.tally, language)
-        await reply(interaction, text, ephemeral=True)
-        self.request_render(poll_id, outcome.channel_id)
-
-    async def arguments(self, snapshot: PollSnapshot) -> tuple[Argument, ...]:
-        """What the members said, once the poll is closed: the debate of its article, grouped."""
-        if snapshot.poll.status != "closed" or snapshot.article is None:
-            return ()
-        async with self.bot.db.read() as conn:
-            return await poll_arguments(conn, snapshot.poll.id, snapshot.language)
-
-    async def results_text(self, snapshot: PollSnapshot, language: str) -> str:
-        """The tally, then "Ce que disent les membres" after the close, within an embed description."""
-        tally = render_tally(snapshot.tally, language)
-        debate = arguments_text(await self.arguments(snapshot), language, DESCRIPTION_MAX - discord_len(tally) - 2)
-        return f"{tally}\n\n{debate}" if debate else tally
-
-    async def send_results(self, interaction: discord.Interaction, poll_id: int) -> None:
-        """Results with a chart, privately; only counts, never who voted (and the arguments once closed)."""
-        language = member_language(interaction)
-        snapshot = await self.snapshot(poll_id)
-        if snapshot is None or snapshot.poll.status == "deleted" or snapshot.poll.guild_id != interaction.guild_id:
-            raise UserFacingError("vote.poll_missing")
-        poll = snapshot.poll
-        shown = results_shown(
-            poll.results_visibility,
-            closed=poll.status != "open",
-            published=poll.results_published,
-            audience=await self.audience(interaction, poll),
-        )
-        if shown is not Shown.FULL:  # no chart, no counts: only what this member may know
-            embed = discord.Embed(
-                title=shorten(poll.question, 256), description=results_block(poll, snapshot.tally, language, shown)
-            )
-            await reply(interaction, embed=embed, ephemeral=True)
-            return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        chart = results_chart(snapshot, language)
-        embed = discord.Embed(
-            title=shorten(snapshot.poll.question, 256), description=await self.results_text(snapshot, language)
-        )
-        embed.set_image(url="attachment://resultats.png")
-        await reply(interaction, embed=embed, file=chart, ephemeral=True)
-
-    async def audience(self, interaction: discord.Interaction, poll: Poll) -> Audience:
-        """Who asks for the results: a moderator, a member who voted, or one who did not."""
-        if poll.results_visibility == "live" or poll.results_published:
-            return Audience()  # everyone sees everything: no need to look the member up
-        settings = await settings_of(interaction)
-        if isinstance(interaction.user, discord.Member) and is_moderator_member(interaction.user, settings):
-            return Audience(moderator=True)
-        voter = voter_key(self.bot.secret, poll.id, interaction.user.id, poll.anonymous)
-        async with self.bot.db.read() as conn:
-            held = await PollStore(conn).choices_of(poll.id, voter)
-        return Audience(voted=bool(held))
-
-    # --- deadlines -------------------------------------------------------------------------------------
-
-    @tasks.loop(seconds=CLOSE_LOOP_SECONDS)
-    async def close_due_polls_loop(self) -> None:
-        await self.close_due_polls()
-
-    @close_due_polls_loop.before_loop
-    async def _before_close_loop(self) -> None:
-        await self.bot.wait_until_ready()
-        await self.resume_pending_renders()
-        await self.reconcile_open_native()
-
-    @close_due_polls_loop.error
-    async def _close_loop_error(self, error: BaseException) -> None:
-        log.exception("The poll deadline loop failed; it restarts", exc_info=error)
-        self.close_due_polls_loop.restart()
-
-    async def close_due_polls(self) -> list[int]:
-        """Close every open poll past its deadline (including those that expired while the bot was down)."""
-        await self.resolve_pending_results()
-        now = self.bot.now()
-        async with self.bot.db.read() as conn:
-            due = await PollStore(conn).due(now, limit=200)
-        closed = []
-        for poll_id in due:
-            if await self.close(poll_id):
-                closed.append(poll_id)
-        closed += await self.close_ended_native()
-        self.close_runs += 1
-        return closed
-
-    async def close(self, poll_id: int) -> bool:
-        """Close one poll: store first, then the message (final tally, disabled buttons) and the thread.
-
-        A native poll is ended on Discord first and its votes read back, so the store closes on Discord's count.
-        """
-        token = new_token()
-        # Marked before the commit: a pass of the deadline loop meanwhile must not take these results as owed.
-        self.delivering.add(poll_id)
-        try:
-            async with self.bot.db.read() as conn:
-                before = await PollStore(conn).get(poll_id)
-            if before is not None and before.mode == "native" and before.status == "open":
-                await self.end_native(before)
-            async with self.bot.db.transaction() as conn:
-                if not await PollStore(conn).close(poll_id, self.bot.now(), results_token=token):
-                    return False
-            self.recorder.forget_poll(poll_id)
-            snapshot = await self.snapshot(poll_id)
-            if snapshot is None:
-                return True
-            self.request_render(snapshot.poll)
-            await self.deliver_final_results(snapshot, token)
-            return True
-        finally:
-            self.delivering.discard(poll_id)
-
-    # --- native polls ----------------------------------------------------------------------------------
-
-    def native_message(self, poll: Poll) -> discord.PartialMessage:
-        return self.bot.get_partial_messageable(poll.channel_id or 0).get_partial_message(poll.message_id or 0)
-
-    @commands.Cog.listener()
-    async def on_raw_poll_vote_add(self, payload: discord.RawPollVoteActionEvent) -> None:
-        await self.native_vote(payload, add=True)
-
-    @commands.Cog.listener()
-    async def on_raw_poll_vote_remove(self, payload: discord.RawPollVoteActionEvent) -> None:
-        await self.native_vote(payload, add=False)
-
-    async def native_vote(self, payload: discord.RawPollVoteActionEvent, *, add: bool) -> None:
-        """A vote event of a native poll: the raw event, since the cached one misses uncached messages."""
-        if self.bot.is_closed():
-            return  # shutting down: the next start-up reconciles this vote from Discord's voter lists
-        async with self.bot.db.transaction() as conn:
-            store = PollStore(conn)
-            poll = await store.by_message(payload.message_id)
-            if poll is None or poll.mode != "native":
-                return
-            voter = voter_key(self.bot.secret, poll.id, payload.user_id, poll.anonymous)
-            changed = await store.set_native_vote(
-                poll.id, voter, position_of(payload.answer_id), self.bot.now(), add=add
-            )
-        if changed:
-            log.debug("Native poll %s: vote %s by %s", poll.id, "added" if add else "removed", payload.user_id)
-
-    async def reconcile_native(self, poll: Poll) -> discord.Message | None:
-        """Read every answer's voters from Discord (paged) and make the store hold exactly them.
-
-        Returns the fetched message (None when it cannot be read: the store keeps what it has).
-        """
-        try:
-            message = await self.native_message(poll).fetch()
-            if message.poll is None:
-                return None
-            held: set[tuple[str, int]] = set()
-            for answer in message.poll.answers:
-                # discord.py stops at the answer's vote count, which Discord says may lag: page until empty.
-                async for user in answer.voters(limit=VOTERS_LIMIT):
-                    held.add((voter_key(self.bot.secret, poll.id, user.id, poll.anonymous), position_of(answer.id)))
-        except discord.HTTPException:
-            log.warning("Native poll %s: could not read its votes from Discord", poll.id, exc_info=True)
-            return None
-        async with self.bot.db.transaction() as conn:
-            added, removed = await PollStore(conn).replace_native_votes(poll.id, held, self.bot.now())
-        if added or removed:
-            log.info("Native poll %s reconciled with Discord: %d vote(s) added, %d removed", poll.id, added, removed)
-        return message
-
-    async def end_native(self, poll: Poll) -> None:
-        """End the poll on Discord (unless it already ended there), then take its final votes."""
-        try:
-            message = await self.native_message(poll).fetch()
-            if message.poll is not None and not message.poll.is_finalized():
-                await message.end_poll()
-        except discord.HTTPException:
-            log.warning("Native poll %s: could not end it on Discord", poll.id, exc_info=True)
-        await self.reconcile_native(poll)
-
-    async def reconcile_open_native(self) -> None:
-        """At start-up: votes cast while the bot was away are counted; a poll ended meanwhile is closed."""
-        async with self.bot.db.read() as conn:
-            ids = await PollStore(conn).open_native()
-        for poll_id in ids:
-            try:
-                async with self.bot.db.read() as conn:
-                    poll = await PollStore(conn).get(poll_id)
-                if poll is None:
-                    continue
-                message = await self.reconcile_native(poll)
-                if message is not None and message.poll is not None and message.poll.is_finalized():
-                    await self.close(poll_id)
-            except Exception:  # one poll must not stop the deadline loop from starting; the close reconciles again
-                log.exception("Native poll %s could not be reconciled at start-up", poll_id)
-
-    async def close_ended_native(self) -> list[int]:
-        """Native polls ended from the Discord client (their author ended them early): closed here too.
-
-        The bot has no message intent, so it looks: one fetch per open native poll and pass of the loop.
-        """
-        async with self.bot.db.read() as conn:
-            ids = await PollStore(conn).open_native()
-        ended = []
-        for poll_id in ids:
-            async with self.bot.db.read() as conn:
-                poll = await PollStore(conn).get(poll_id)
-            if poll is None:
-                continue
-            try:
-                message = await self.native_message(poll).fetch()
-            except discord.HTTPException:
-                continue
-            if message.poll is not None and message.poll.is_finalized() and await self.close(poll_id):
-                ended.append(poll_id)
-        return ended
-
-    async def resolve_pending_results(self) -> None:
-        """Final results owed by polls closed before a crash: recorded if they went out, else posted once."""
-        async with self.bot.db.read() as conn:
-            pending = await PollStore(conn).pending_results()
-        for owed in pending:
-            if owed.poll_id in self.delivering:
-                continue  # being posted right now by this process
-            snapshot = await self.snapshot(owed.poll_id)
-            if snapshot is None:
-                continue
-            if self.bot.now() - owed.closed_at > RESULTS_RETRY_WINDOW:
-                log.warning("Final results of poll %s given up: closed more than a day ago", owed.poll_id)
-                await self.record_results(owed.poll_id, None)
-                continue
-            self.delivering.add(owed.poll_id)
-            try:
-                await self.deliver_final_results(snapshot, owed.token, claimed_at=owed.closed_at)
-            finally:
-                self.delivering.discard(owed.poll_id)
-
-    async def record_results(self, poll_id: int, message_id: int | None) -> None:
-        async with self.bot.db.transaction() as conn:
-            await PollStore(conn).results_delivered(poll_id, message_id)
-
-    async def deliver_final_results(
-        self, snapshot: PollSnapshot, token: str, claimed_at: datetime | None = None
-    ) -> None:
-        """Post the final results in the debate thread exactly once, then record them.
-
-        `claimed_at` (after a restart): the thread is first searched for the message of this close. Callers put
-        the poll in `delivering` meanwhile, so that a pass of the deadline loop does not post it too.
-        """
-        poll = snapshot.poll
-        thread_id = poll.thread_id or (snapshot.article.thread_id if snapshot.article else None)
-        if not thread_id:
-            await self.record_results(poll.id, None)
-            return
-        thread = self.bot.get_partial_messageable(thread_id)
-        if claimed_at is not None:
-            bot_id = getattr(self.bot.user, "id", 0)
-            found = await find_claimed_posts(thread, bot_id, claimed_at, lambda m: footers_carry(m, token))
-            if found is None:
-                return  # unreadable for now: the next pass tries again
-            if found:
-                await self.record_results(poll.id, found[0].id)
-                log.info("Final results of poll %s were posted before a restart; recorded them", poll.id)
-                return
-        try:
-            message = await self.post_final_results(thread, snapshot, token)
-        except (discord.NotFound, discord.Forbidden):
-            log.warning("Could not post the final results of poll %s in thread %s", poll.id, thread_id)
-            await self.record_results(poll.id, None)  # the thread is gone or closed to the bot
-            return
-        except discord.HTTPException:
-            log.warning("Final results of poll %s not posted yet; retried later", poll.id, exc_info=True)
-            return
-        await self.record_results(poll.id, message.id)
-
-    async def post_final_results(
-        self, thread: discord.abc.Messageable, snapshot: PollSnapshot, token: str
-    ) -> discord.Message:
-        language = snapshot.language
-        text = t("poll.final_results", language, question=shorten(snapshot.poll.question, 300))
-        shown = public_shown(snapshot.poll)
-        if shown is not Shown.FULL:  # a 'moderators' poll: the close is announced, its counts (and sides) are not
-            embed = discord.Embed(description=results_block(snapshot.poll, snapshot.tally, language, shown))
-            embed.set_footer(text=marker(token, language))
-            return await send(thread, text, embed=embed, allowed_mentions=NO_MENTIONS, nonce=nonce(token))
-        embed = discord.Embed(description=await self.results_text(snapshot, language))
-        embed.set_image(url="attachment://resultats.png")
-        embed.set_footer(text=marker(token, language))
-        return await send(
-            thread,
-            text,
-            embed=embed,
-            file=results_chart(snapshot, language),
-            allowed_mentions=NO_MENTIONS,
-            nonce=nonce(token),
-        )
-
-    # --- creation (also used by the articles cog) ------------------------------------------------------
-
-    async def post_poll(
-        self,
-        channel: discord.abc.Messageable,
-        new: NewPoll,
-        article: Article | None = None,
-    ) -> tuple[Poll, discord.Message]:
-        """Store the poll, post its message, record the message id. Nothing half-done stays behind."""
-        async with self.bot.db.transaction() as conn:
-            poll = await PollStore(conn).create(new)
-        snapshot = await self.snapshot(poll.id)
-        assert snapshot is not None
-        try:
-            embeds, view = self.message_parts(snapshot)
-            message = await send(
-                channel, embeds=embeds, view=view, allowed_mentions=NO_MENTIONS, **native_parts(snapshot.poll)
-            )
-        except BaseException:
-            async with self.bot.db.transaction() as conn:
-                await PollStore(conn).forget(poll.id)
-            raise
-        async with self.bot.db.transaction() as conn:
-            await PollStore(conn).set_message(poll.id, message.channel.id, message.id)
-        return poll, message
 
     # --- commands --------------------------------------------------------------------------------------
 
-    async def poll_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+    async def poll_autocomplete(
+        self, interaction: discord.Interaction[Tribune], current: str
+    ) -> list[app_commands.Choice[int]]:
         if interaction.guild_id is None:
             return []
         async with self.bot.db.read() as conn:
-            found = await PollStore(conn).search(interaction.guild_id, current.strip(), limit=25)
+            found = await PollStore(conn).search(interaction.guild_id, current.strip(), limit=CHOICES_MAX)
         language = member_language(interaction)
         return [
             app_commands.Choice(
-                name=shorten(f"#{pid} · {question} ({t('poll.status.' + status, language)})", 100), value=pid
+                name=shorten(f"#{pid} · {question} ({t('poll.status.' + status, language)})", CHOICE_NAME_MAX),
+                value=pid,
             )
             for pid, question, status in found
         ]
-
-    async def poll_of_guild(self, interaction: discord.Interaction, poll_id: int) -> Poll:
-        async with self.bot.db.read() as conn:
-            poll = await PollStore(conn).get(poll_id)
-        if poll is None or poll.guild_id != interaction.guild_id or poll.status == "deleted":
-            raise UserFacingError("poll.not_found", poll=poll_id)
-        return poll
 
     @app_commands.command(name="create", description="Create a button poll (moderators)")
     @app_commands.describe(
@@ -590,7 +114,7 @@ class PollsCog(
     @moderator_only
     async def create(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[Tribune],
         question: app_commands.Range[str, 1, 300],
         answers: str | None = None,
         duration: str | None = None,
@@ -640,7 +164,7 @@ class PollsCog(
             results_visibility=visibility,
             mode="native" if native else "buttons",
         )
-        poll, message = await self.post_poll(target, new)
+        poll, message = await self.bot.polls.post_poll(target, new)
         await audit(interaction, "poll.create", f"poll:{poll.id}", question=text, results=new.results_visibility)
         await reply(interaction, t("poll.created", language, link=message.jump_url), ephemeral=True)
 
@@ -648,20 +172,20 @@ class PollsCog(
     @app_commands.describe(poll="The poll")
     @app_commands.autocomplete(poll=poll_autocomplete)
     @app_commands.guild_only()
-    async def results(self, interaction: discord.Interaction, poll: int) -> None:
+    async def results(self, interaction: discord.Interaction[Tribune], poll: int) -> None:
         """See a poll's results with a chart."""
-        await self.send_results(interaction, poll)
+        await self.bot.polls.send_results(interaction, poll)
 
     @app_commands.command(name="close", description="Close a poll now (moderators)")
     @app_commands.describe(poll="The poll")
     @app_commands.autocomplete(poll=poll_autocomplete)
     @app_commands.guild_only()
     @moderator_only
-    async def close_command(self, interaction: discord.Interaction, poll: int) -> None:
+    async def close_command(self, interaction: discord.Interaction[Tribune], poll: int) -> None:
         """Close a poll now (moderators)."""
         language = member_language(interaction)
-        target = await self.poll_of_guild(interaction, poll)
-        if not await self.close(target.id):
+        target = await self.bot.polls.poll_of_guild(interaction, poll)
+        if not await self.bot.polls.close(target.id):
             raise UserFacingError("poll.already_closed", poll=poll)
         await audit(interaction, "poll.close", f"poll:{poll}")
         await reply(interaction, t("poll.closed_done", language, poll=poll), ephemeral=True)
@@ -673,10 +197,10 @@ class PollsCog(
     @app_commands.autocomplete(poll=poll_autocomplete)
     @app_commands.guild_only()
     @moderator_only
-    async def reopen(self, interaction: discord.Interaction, poll: int, duration: str | None = None) -> None:
+    async def reopen(self, interaction: discord.Interaction[Tribune], poll: int, duration: str | None = None) -> None:
         """Reopen a closed poll (moderators)."""
         language = member_language(interaction)
-        target = await self.poll_of_guild(interaction, poll)
+        target = await self.bot.polls.poll_of_guild(interaction, poll)
         if target.mode == "native":
             raise UserFacingError("native.reopen")  # an ended Discord poll cannot be opened again
         settings = await settings_of(interaction)
@@ -688,7 +212,7 @@ class PollsCog(
                 conn, interaction, "poll.reopen", f"poll:{poll}", seconds=int(span.total_seconds())
             )
         announce(interaction, entry)
-        self.request_render(target)
+        self.bot.polls.request_render(target)
         await reply(interaction, t("poll.reopened", language, poll=poll), ephemeral=True)
 
     @app_commands.command(name="visibility", description="Change who sees a poll's counts, and when (moderators)")
@@ -697,10 +221,12 @@ class PollsCog(
     @app_commands.autocomplete(poll=poll_autocomplete)
     @app_commands.guild_only()
     @moderator_only
-    async def visibility(self, interaction: discord.Interaction, poll: int, mode: app_commands.Choice[str]) -> None:
+    async def visibility(
+        self, interaction: discord.Interaction[Tribune], poll: int, mode: app_commands.Choice[str]
+    ) -> None:
         """Change who sees a poll's counts, and when (moderators)."""
         language = member_language(interaction)
-        target = await self.poll_of_guild(interaction, poll)
+        target = await self.bot.polls.poll_of_guild(interaction, poll)
         if target.mode == "native" and mode.value == "after_vote":
             raise UserFacingError("native.after_vote")
         async with self.bot.db.transaction() as conn:
@@ -712,7 +238,7 @@ class PollsCog(
                 conn, interaction, "poll.visibility", f"poll:{poll}", previous=previous, mode=mode.value
             )
         announce(interaction, entry)
-        self.request_render(target)
+        self.bot.polls.request_render(target)
         await reply(
             interaction,
             t("poll.visibility_changed", language, poll=poll, mode=t(f"results_mode.{mode.value}", language)),
@@ -724,16 +250,16 @@ class PollsCog(
     @app_commands.autocomplete(poll=poll_autocomplete)
     @app_commands.guild_only()
     @moderator_only
-    async def reveal(self, interaction: discord.Interaction, poll: int) -> None:
+    async def reveal(self, interaction: discord.Interaction[Tribune], poll: int) -> None:
         """Show a poll's results to everyone (moderators)."""
         language = member_language(interaction)
-        target = await self.poll_of_guild(interaction, poll)
+        target = await self.bot.polls.poll_of_guild(interaction, poll)
         async with self.bot.db.transaction() as conn:
             if not await PollStore(conn).publish_results(target.id):
                 raise UserFacingError("poll.already_published", poll=poll)
             entry = await record_audit(conn, interaction, "poll.reveal", f"poll:{poll}")
         announce(interaction, entry)
-        self.request_render(target)
+        self.bot.polls.request_render(target)
         await reply(interaction, t("poll.published", language, poll=poll), ephemeral=True)
 
     @app_commands.command(name="delete", description="Delete a poll and its message (moderators)")
@@ -741,10 +267,10 @@ class PollsCog(
     @app_commands.autocomplete(poll=poll_autocomplete)
     @app_commands.guild_only()
     @moderator_only
-    async def delete(self, interaction: discord.Interaction, poll: int) -> None:
+    async def delete(self, interaction: discord.Interaction[Tribune], poll: int) -> None:
         """Delete a poll and its message (moderators)."""
         language = member_language(interaction)
-        target = await self.poll_of_guild(interaction, poll)
+        target = await self.bot.polls.poll_of_guild(interaction, poll)
         await reply(
             interaction,
             t("poll.delete_confirm", language, question=shorten(target.question, 200)),
@@ -752,22 +278,9 @@ class PollsCog(
             ephemeral=True,
         )
 
-    async def delete_poll(self, interaction: discord.Interaction, poll: Poll) -> None:
+    async def delete_poll(self, interaction: discord.Interaction[Tribune], poll: Poll) -> None:
         language = member_language(interaction)
-        async with self.bot.db.transaction() as conn:
-            deleted = await PollStore(conn).mark_deleted(poll.id, self.bot.now())
-        remaining: list[Poll] = []
-        if deleted and poll.message_id:
-            async with self.bot.db.read() as conn:
-                remaining = await PollStore(conn).of_message(poll.message_id)
-        if remaining:
-            self.request_render(remaining[0])  # the article's other polls stay: the message loses this one
-        elif deleted and poll.message_id and poll.channel_id:
-            try:
-                await self.bot.get_partial_messageable(poll.channel_id).get_partial_message(poll.message_id).delete()
-            except discord.NotFound:
-                pass
-        self.recorder.forget_poll(poll.id)
+        await self.bot.polls.delete(poll)
         await audit(interaction, "poll.delete", f"poll:{poll.id}", question=poll.question)
         await edit_response(interaction, content=t("poll.deleted", language, poll=poll.id), view=None)
 
@@ -776,12 +289,13 @@ class PollsCog(
     @app_commands.autocomplete(poll=poll_autocomplete)
     @app_commands.guild_only()
     @moderator_only
-    async def export(self, interaction: discord.Interaction, poll: int) -> None:
+    async def export(self, interaction: discord.Interaction[Tribune], poll: int) -> None:
         """Export a poll's results as CSV (moderators)."""
         language = member_language(interaction)
-        target = await self.poll_of_guild(interaction, poll)
-        snapshot = await self.snapshot(target.id)
-        assert snapshot is not None
+        target = await self.bot.polls.poll_of_guild(interaction, poll)
+        snapshot = await self.bot.polls.snapshot(target.id)
+        if snapshot is None:
+            raise UserFacingError("poll.not_found", poll=poll)
         votes = None
         if not target.anonymous:  # the voters of an anonymous poll are never revealed
             async with self.bot.db.read() as conn:
@@ -809,7 +323,7 @@ class PollsCog(
     @app_commands.guild_only()
     @moderator_only
     async def list_polls(
-        self, interaction: discord.Interaction, status: app_commands.Choice[str] | None = None
+        self, interaction: discord.Interaction[Tribune], status: app_commands.Choice[str] | None = None
     ) -> None:
         """List the server's polls (moderators)."""
         language = member_language(interaction)
@@ -829,7 +343,9 @@ class PollsCog(
             )
             for p in polls
         ]
-        embed = discord.Embed(title=t("poll.list_title", language), description=shorten("\n".join(lines), 4096))
+        embed = discord.Embed(
+            title=t("poll.list_title", language), description=shorten("\n".join(lines), EMBED_DESCRIPTION_MAX)
+        )
         await reply(interaction, embed=embed, ephemeral=True)
 
     @app_commands.command(name="publish", description="Publish a poll's live results on the web (moderators)")
@@ -841,33 +357,12 @@ class PollsCog(
     @app_commands.guild_only()
     @moderator_only
     async def publish(
-        self, interaction: discord.Interaction, poll: int, state: app_commands.Choice[str] | None = None
+        self, interaction: discord.Interaction[Tribune], poll: int, state: app_commands.Choice[str] | None = None
     ) -> None:
         """Publish a poll's live results on the web (moderators)."""
-        target = await self.poll_of_guild(interaction, poll)
+        target = await self.bot.polls.poll_of_guild(interaction, poll)
         if state is not None and state.value == "off":
             text = await unpublish_poll(interaction, self.bot, target)
         else:
             text = await publish_poll(interaction, self.bot, target)
         await reply(interaction, text, ephemeral=True, suppress_embeds=True)
-
-
-def native_parts(poll: Poll) -> dict[str, Any]:
-    """What a poll's message carries beyond embeds and buttons: Discord's poll for a native one."""
-    return {"poll": native_poll(poll)} if poll.mode == "native" else {}
-
-
-def native_poll(poll: Poll) -> discord.Poll:
-    """Discord's poll for a stored native poll: its answers in position order (answer ids 1, 2, …)."""
-    hours = max(1, round((poll.closes_at - poll.created_at).total_seconds() / 3600))
-    native = discord.Poll(question=poll.question, duration=timedelta(hours=hours), multiple=poll.multiple)
-    # Positions are 0, 1, … and Discord numbers answers 1, 2, … in the order sent: answer_id() maps them back.
-    for option in sorted(poll.options, key=lambda o: o.position):
-        native.add_answer(text=option.label)
-    return native
-
-
-def results_chart(snapshot: PollSnapshot, language: str) -> discord.File:
-    bars: Sequence[tuple[str, int]] = [(a.label, a.count) for a in snapshot.tally.answers]
-    png = bar_chart_png([BarGroup(snapshot.poll.question, bars)], language)
-    return discord.File(io.BytesIO(png), filename="resultats.png")

@@ -31,7 +31,7 @@ def forget_cached(bot: Tribune) -> None:
         bot.web.invalidate()
 
 
-async def publish_poll(interaction: discord.Interaction, bot: Tribune, poll: Poll) -> str:
+async def publish_poll(interaction: discord.Interaction[Tribune], bot: Tribune, poll: Poll) -> str:
     """Publish the poll and its article; the reply lists the URLs and a ready-to-paste iframe."""
     language = member_language(interaction)
     now = bot.now()
@@ -64,7 +64,7 @@ async def publish_poll(interaction: discord.Interaction, bot: Tribune, poll: Pol
     return text
 
 
-async def unpublish_poll(interaction: discord.Interaction, bot: Tribune, poll: Poll) -> str:
+async def unpublish_poll(interaction: discord.Interaction[Tribune], bot: Tribune, poll: Poll) -> str:
     """Withdraw the poll from the web: its addresses answer 404 from now on (its article page stays)."""
     async with bot.db.transaction() as conn:
         if not await PublicStore(conn).unpublish("poll", poll.id):

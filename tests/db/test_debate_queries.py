@@ -9,8 +9,9 @@ from pathlib import Path
 import aiosqlite
 
 from bot.digest.arguments import CONTRA, PRO
-from bot.digest.build import ARGUMENT_POLLS, poll_arguments, prepare_digest
+from bot.digest.build import ARGUMENT_POLLS
 from bot.polls.voting import voter_key
+from bot.services.digest_reads import poll_arguments, prepare_digest
 from db.database import Database
 from db.debate import DebateQueries
 from db.guild_settings import GuildSettings

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import aiosqlite
 import pytest
 
-from bot.digest.build import prepare_digest
 from bot.digest.render import render_digest
 from bot.digest.schedule import digest_period, latest_schedule
+from bot.services.digest_reads import prepare_digest
 from db.articles import ArticleStore, NewArticle
 from db.database import Database
 from db.digests import DigestQueries, DigestStore

@@ -12,7 +12,7 @@ import textwrap
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.polls.recorder import VoteRecorder, VoteRequest
+from bot.services.recorder import VoteRecorder, VoteRequest
 from db.database import Database
 from db.polls import PollStore
 from tests.conftest import NOW, REPO_ROOT
@@ -118,7 +118,7 @@ def test_an_acknowledged_vote_survives_a_killed_process(tmp_path: Path) -> None:
         f"""
         import asyncio, os, sys
         from datetime import UTC, datetime, timedelta
-        from bot.polls.recorder import VoteRecorder, VoteRequest
+        from bot.services.recorder import VoteRecorder, VoteRequest
         from db.database import Database
         from db.polls import NewPoll, PollOption, PollStore
 

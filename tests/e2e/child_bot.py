@@ -42,8 +42,8 @@ async def main(api_url: str, gateway_url: str, token: str, db_path: str, now: st
     async def report() -> None:
         await bot.wait_until_ready()
         print("READY", flush=True)
-        digest, polls, feeds = bot.get_cog("DigestCog"), bot.get_cog("PollsCog"), bot.get_cog("FeedsCog")
-        while min(digest.schedule_runs, polls.close_runs, feeds.check_runs) < 1:  # type: ignore[union-attr]  # noqa: ASYNC110
+        digest, polls, feeds = bot.digest, bot.polls, bot.feeds
+        while min(digest.schedule_runs, polls.close_runs, feeds.check_runs) < 1:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         print("SETTLED", flush=True)
 

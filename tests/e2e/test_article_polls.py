@@ -95,7 +95,7 @@ async def test_results_and_deletion_of_one_poll_leave_the_other(emulator: Discor
     first, second = await polls_of(tribune, post.id)
     results = await emulator.click(emulator.members["alice"], post, "Résultats 2")
     assert (await results.wait_reply()).embeds[0]["title"] == SECOND
-    await tribune.get_cog("PollsCog").close(first.id)  # type: ignore[union-attr]
+    await tribune.polls.close(first.id)  # type: ignore[union-attr]
     await emulator.wait_for(lambda: "Sondage clos" in (emulator.message(post.id).embeds[1].get("description") or ""))
     shown = emulator.message(post.id)
     votes = {

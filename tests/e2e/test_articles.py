@@ -195,3 +195,20 @@ async def test_articles_go_to_the_configured_articles_channel(emulator: DiscordE
     await (await post_seed(emulator)).wait_reply(timeout=10)
     assert emulator.last_message("actualites") is not None
     assert all(not m.embeds for m in emulator.messages_in("general"))
+
+
+async def test_a_publish_refused_after_the_preview_reaches_the_moderator(
+    emulator: DiscordEmulator, tribune: Tribune
+) -> None:
+    # The preview's buttons sit on a TribuneView: a refusal raised by Publier goes through the one error path.
+    submitted = await post_seed(emulator, "article preview", options={"channel": "actualites"})
+    preview = await submitted.wait_reply(timeout=10)
+    await (await post_seed(emulator)).wait_reply(timeout=10)  # the same article, posted meanwhile
+    first = emulator.last_message("general")
+    publish = await emulator.click(emulator.members["mod"], preview, "Publier")
+    [refusal] = await publish.wait_followups(1, timeout=10)
+    assert refusal.content == (
+        "Cet article a déjà été publié sur ce serveur : "
+        f"https://discord.com/channels/{emulator.guild.id}/{first.channel_id}/{first.id}"
+    )
+    assert emulator.last_message("actualites") is None

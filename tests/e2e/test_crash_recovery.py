@@ -289,7 +289,7 @@ async def test_a_loop_pass_during_a_close_does_not_post_the_final_results_twice(
     await (await post_seed(emulator)).wait_reply(timeout=10)
     message = emulator.last_message("general")
     thread = emulator.thread_of(message)
-    cog = tribune.get_cog("PollsCog")
+    cog = tribune.polls
     async with tribune.db.read() as conn:
         [poll_id] = await PollStore(conn).ids_of_article((await ArticleStore(conn).by_message(message.id)).id)
     snapshot = cog.snapshot

@@ -42,12 +42,12 @@ async def test_the_scheduled_digest_appears_once_and_not_again_after_a_restart(
     clock.now = FRIDAY
     async with run_tribune() as bot:
         await seed_week(emulator, clock)
-        cog = bot.get_cog("DigestCog")
+        cog = bot.digest
         clock.now = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
-        assert await cog.run_schedule() == 0  # Monday 8:00 in Paris: not yet
+        assert await cog.run_schedule_pass() == 0  # Monday 8:00 in Paris: not yet
         assert digest_messages(emulator) == []
         clock.now = MONDAY_9H_PARIS.replace(second=30)
-        assert await cog.run_schedule() == 1
+        assert await cog.run_schedule_pass() == 1
         [message] = digest_messages(emulator)
         header = message.embeds[0]
         assert header["title"].startswith("🗞️ Bilan de la semaine")
@@ -58,12 +58,12 @@ async def test_the_scheduled_digest_appears_once_and_not_again_after_a_restart(
         assert "3 votants" in str(message.embeds)
         [chart] = message.attachments
         assert chart.data.startswith(b"\x89PNG\r\n\x1a\n")
-        assert await cog.run_schedule() == 0  # the same week is never posted twice
+        assert await cog.run_schedule_pass() == 0  # the same week is never posted twice
     clock.now = MONDAY_9H_PARIS.replace(minute=5)
     async with run_tribune() as bot:
-        cog = bot.get_cog("DigestCog")
+        cog = bot.digest
         await emulator.wait_for(lambda: cog.schedule_runs >= 1, timeout=5)
-        assert await cog.run_schedule() == 0
+        assert await cog.run_schedule_pass() == 0
         assert len(digest_messages(emulator)) == 1
         async with bot.db.read() as conn:
             record = await DigestStore(conn).get(emulator.guild.id, WEEK)
@@ -89,7 +89,7 @@ async def test_skipped_and_logged_when_more_than_24_hours_late(
         await seed_week(emulator, clock)
     clock.now = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)  # Tuesday 10:30 in Paris: 25 h 30 late
     async with run_tribune() as bot:
-        cog = bot.get_cog("DigestCog")
+        cog = bot.digest
         await emulator.wait_for(lambda: cog.schedule_runs >= 1, timeout=5)
         async with bot.db.read() as conn:
             record = await DigestStore(conn).get(emulator.guild.id, WEEK)
@@ -115,7 +115,7 @@ async def test_a_crash_after_posting_is_resolved_without_a_second_post(
     posted = emulator.add_message(channel, embeds=[{"description": "…", "footer": {"text": f"Bilan {WEEK} · 1/1"}}])
     clock.now = MONDAY_9H_PARIS.replace(minute=10)
     async with run_tribune() as bot:
-        cog = bot.get_cog("DigestCog")
+        cog = bot.digest
         await emulator.wait_for(lambda: cog.schedule_runs >= 1, timeout=5)
         async with bot.db.read() as conn:
             record = await DigestStore(conn).get(emulator.guild.id, WEEK)
@@ -130,9 +130,9 @@ async def test_a_crash_before_posting_is_resolved_by_posting_once(
     await claim_before_start(tribune_db_path, channel.id, emulator.guild.id)
     clock.now = MONDAY_9H_PARIS.replace(minute=10)
     async with run_tribune() as bot:
-        cog = bot.get_cog("DigestCog")
+        cog = bot.digest
         await emulator.wait_for(lambda: len(digest_messages(emulator)) == 1, timeout=5)
-        assert await cog.run_schedule() == 0
+        assert await cog.run_schedule_pass() == 0
     assert len(digest_messages(emulator)) == 1
     assert "Pas de débat cette semaine" in digest_messages(emulator)[0].embeds[0]["description"]
 
@@ -166,14 +166,14 @@ async def test_an_empty_week_posts_a_short_notice_or_nothing(
             await emulator.invoke(emulator.members["mod"], "settings digest-channel", options={"channel": "actualites"})
         ).wait_reply()
         clock.now = MONDAY_9H_PARIS
-        assert await bot.get_cog("DigestCog").run_schedule() == 1
+        assert await bot.digest.run_schedule_pass() == 1
         [notice] = digest_messages(emulator)
         assert notice.embeds[0]["description"].startswith("🗞️ Pas de débat cette semaine")
         await (
             await emulator.invoke(emulator.members["mod"], "settings digest", state="on", empty_week="silent")
         ).wait_reply()
         clock.now = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
-        assert await bot.get_cog("DigestCog").run_schedule() == 0
+        assert await bot.digest.run_schedule_pass() == 0
         async with bot.db.read() as conn:
             silent = await DigestStore(conn).get(emulator.guild.id, "2026-W50")
         assert silent is not None and silent.status == "posted" and silent.message_ids == []
@@ -186,7 +186,7 @@ async def test_digest_off_posts_nothing(emulator: DiscordEmulator, run_tribune, 
         await seed_week(emulator, clock)
         await (await emulator.invoke(emulator.members["mod"], "settings digest", state="off")).wait_reply()
         clock.now = MONDAY_9H_PARIS
-        assert await bot.get_cog("DigestCog").run_schedule() == 0
+        assert await bot.digest.run_schedule_pass() == 0
     assert digest_messages(emulator) == []
 
 
@@ -196,17 +196,17 @@ async def test_a_digest_discord_refused_is_posted_at_a_later_pass_once(
     clock.now = FRIDAY
     async with run_tribune() as bot:
         await seed_week(emulator, clock)
-        cog = bot.get_cog("DigestCog")
+        cog = bot.digest
         emulator.deny_bot("send_messages", channel="actualites")
         clock.now = MONDAY_9H_PARIS.replace(second=30)
-        assert await cog.run_schedule() == 0  # refused by Discord: the claim stays open
+        assert await cog.run_schedule_pass() == 0  # refused by Discord: the claim stays open
         async with bot.db.read() as conn:
             record = await DigestStore(conn).get(emulator.guild.id, WEEK)
         assert record is not None and record.status == "claimed" and record.post_token
         emulator.set_overwrite("actualites", emulator.bot, allow=0, deny=0)
         clock.now = MONDAY_9H_PARIS.replace(minute=2)
-        await cog.run_schedule()
-        await cog.run_schedule()
+        await cog.run_schedule_pass()
+        await cog.run_schedule_pass()
         [posted] = digest_messages(emulator)
         assert posted.embeds[-1]["footer"]["text"] == f"Bilan {WEEK} · 1/1 · réf. {record.post_token}"
         async with bot.db.read() as conn:

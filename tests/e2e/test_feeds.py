@@ -75,24 +75,24 @@ async def test_two_new_items_are_posted_once_and_old_ones_never(
         reply = await add.wait_reply(timeout=10)
         assert "Le Fil Tech" in reply.content and "actualites" not in reply.content  # the channel is a mention
         assert emulator.messages_in("actualites") == []  # existing items are not posted
-        cog = bot.get_cog("FeedsCog")
+        cog = bot.feeds
 
-        assert await cog.check_due_feeds() == 0  # not due yet: nothing fetched
+        assert await cog.poll_feeds() == 0  # not due yet: nothing fetched
         assert site.feed_requests == 1
 
         site.feed = FEED  # the site publishes two articles
         clock.advance(minutes=16)
-        assert await cog.check_due_feeds() == 2
+        assert await cog.poll_feeds() == 2
         posts = [m for m in emulator.messages_in("actualites") if m.embeds]
         assert [p.embeds[0]["url"] for p in posts] == [f"{site.base}/articles/{slug}" for slug in reversed(NEWEST_TWO)]
         assert all(emulator.thread_of(p) is not None for p in posts)
 
         clock.advance(minutes=16)
-        assert await cog.check_due_feeds() == 0  # unchanged feed: a conditional GET answered 304
+        assert await cog.poll_feeds() == 0  # unchanged feed: a conditional GET answered 304
         assert site.not_modified == 1
         site.feed = FEED + "\n"  # changed bytes, same items
         clock.advance(minutes=16)
-        assert await cog.check_due_feeds() == 0
+        assert await cog.poll_feeds() == 0
         assert len([m for m in emulator.messages_in("actualites") if m.embeds]) == 2
         assert sorted(site.pages) == sorted(NEWEST_TWO)
 
@@ -107,7 +107,7 @@ async def test_failing_feed_backs_off_and_list_shows_it(
         )
         site.feed = "<html>plus un flux</html>"
         clock.advance(minutes=16)
-        await bot.get_cog("FeedsCog").check_due_feeds()
+        await bot.feeds.poll_feeds()
         async with bot.db.read() as conn:
             [feed] = await FeedStore(conn).for_guild(emulator.guild.id)
         assert feed.failures == 1 and (feed.next_check_at - clock.now).total_seconds() >= 1800

@@ -63,7 +63,7 @@ async def test_native_poll_votes_survive_downtime_and_an_early_end_in_the_client
         assert [v["answer"] for v in json.loads(mine.attachments[0].data)["votes"]] == ["Contre"]
 
         emulator.finalize_native_poll(message)  # its author ended it early in the Discord client
-        cog = bot.get_cog("PollsCog")
+        cog = bot.polls
         runs = cog.close_runs
         await emulator.wait_for(lambda: cog.close_runs > runs + 1, timeout=5)
         async with bot.db.read() as conn:
@@ -162,7 +162,7 @@ def test_article_polls_keep_buttons_when_an_article_has_several() -> None:
     """A message carries one native poll at most: with several polls, none becomes native."""
     from datetime import UTC, datetime, timedelta
 
-    from cogs.articles import article_poll
+    from bot.services.articles import article_poll
     from db.guild_settings import GuildSettings
     from db.polls import NewPoll, PollOption
 

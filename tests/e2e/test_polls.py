@@ -111,7 +111,7 @@ async def test_burst_is_coalesced_to_one_edit_per_interval_and_ends_exact(
         )
         elapsed = asyncio.get_running_loop().time() - started
         edits = emulator.edits_of(message.id) - edits_before
-        await bot.get_cog("PollsCog").edits.wait_idle()
+        await bot.polls.edits.wait_idle()
     assert edits <= 6, edits  # 200 votes in well under 3 s → a handful of edits, not 200
     assert elapsed < 2.0
     assert emulator.rate_limited_count == 0
@@ -125,7 +125,7 @@ async def test_old_message_edit_quota_is_retried_later_and_the_final_state_lands
         emulator.age_message(message.id, 7200)
         emulator.fail_old_message_edits = True
         await (await emulator.click(emulator.members["alice"], message, "Non")).wait_reply()
-        cog = bot.get_cog("PollsCog")
+        cog = bot.polls
         await emulator.wait_for(lambda: cog.edits.stats.retries >= 1, timeout=5)
         refused = [r for r in emulator.requests_matching("PATCH") if r.status == 400]
         assert refused, "the emulator never refused an edit"

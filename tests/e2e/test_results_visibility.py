@@ -60,7 +60,7 @@ async def test_after_close_hides_counts_from_members_not_from_moderators(
     assert BAR not in (await vote.wait_reply()).content
     async with tribune.db.read() as conn:
         assert (await PollStore(conn).counts(poll_id)).voters == 1
-    await tribune.get_cog("PollsCog").edits.wait_idle()
+    await tribune.polls.edits.wait_idle()
     public = description(emulator, message.id)
     assert BAR not in public and "votant" not in public and "à la clôture" in public
 
@@ -109,7 +109,7 @@ async def test_moderators_mode_from_the_server_default_until_published(
     )
     [final] = [m for m in emulator.messages_in(thread) if "Résultats définitifs" in m.content]
     assert not final.attachments and BAR not in str(final.embeds) and "modération" in str(final.embeds)
-    await tribune.get_cog("PollsCog").edits.wait_idle()
+    await tribune.polls.edits.wait_idle()
     assert BAR not in description(emulator, post.id)  # closed, yet still hidden
 
     clock.advance(days=1)  # the preview covers the 7 days up to the latest digest hour: today's poll is in

@@ -1,0 +1,90 @@
+"""The store reads behind the digest and "Ce que disent les membres": queries, then the domain's pure builders.
+
+Part of the shell: the domain (`bot.digest.build`, `bot.digest.arguments`) never opens the store itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+
+import aiosqlite
+
+from bot.digest.arguments import Argument
+from bot.digest.build import (
+    ARGUMENT_POLLS,
+    OPINIONS_PER_POLL,
+    Digest,
+    NameResolver,
+    author_ids,
+    build_digest,
+    debate_arguments,
+    public_tally,
+    rank_key,
+    results_hidden,
+)
+from bot.digest.schedule import digest_period
+from db.debate import DebateQueries
+from db.digests import DigestQueries, DigestRecord, DigestStore, PeriodActivity
+from db.guild_settings import GuildSettings
+
+
+async def prepare_digest(
+    conn: aiosqlite.Connection,
+    settings: GuildSettings,
+    scheduled_utc: datetime,
+    names: Mapping[int, str] | NameResolver,
+    previous: DigestRecord | None = None,
+    *,
+    lookup_previous: bool = True,
+) -> Digest:
+    """Query the store and build the digest scheduled at `scheduled_utc`: the one call the digest service makes.
+
+    `names` is either the display names already known, or an async resolver called once with the ids of
+    the members who may be quoted. Without `previous`, the latest posted digest before this week is used
+    (pass `lookup_previous=False` to compare with nothing).
+    """
+    period = digest_period(scheduled_utc, settings.timezone, settings.digest_hour)
+    queries = DigestQueries(conn)
+    activity = await queries.activity(settings.guild_id, period.start, period.end, OPINIONS_PER_POLL)
+    hidden = [poll.id for poll in activity.polls if results_hidden(poll)]
+    if hidden:  # the week's vote total must not reveal the votes of polls whose counts are hidden
+        votes = await queries.votes_cast(settings.guild_id, period.start, period.end, exclude=hidden)
+        activity = replace(activity, votes=votes)
+    resolved = names if isinstance(names, Mapping) else await names(author_ids(activity))
+    if previous is None and lookup_previous:
+        previous = await DigestStore(conn).previous(settings.guild_id, period.week)
+    arguments = await _digest_arguments(conn, activity, settings.language)
+    return build_digest(activity, period, settings, resolved, previous, arguments)
+
+
+async def _digest_arguments(
+    conn: aiosqlite.Connection, activity: PeriodActivity, language: str
+) -> dict[int, tuple[Argument, ...]]:
+    """The argument groups of the polls whose section quotes their article, for the ARGUMENT_POLLS first."""
+    ranked = sorted(activity.polls, key=lambda poll: rank_key(poll, public_tally(poll)))
+    chosen: list[int] = []
+    articles: set[int] = set()
+    for poll in ranked:
+        if poll.article_id is not None and poll.article_id not in articles and len(chosen) < ARGUMENT_POLLS:
+            articles.add(poll.article_id)
+            chosen.append(poll.id)
+    queries = DebateQueries(conn)
+    debates = [debate for poll_id in chosen if (debate := await queries.for_poll(poll_id)) and debate.opinions]
+
+    def group_all() -> dict[int, tuple[Argument, ...]]:
+        return {debate.poll_id: debate_arguments(debate, language) for debate in debates}
+
+    # One trip off the event loop for all of them, so votes keep flowing meanwhile.
+    return await asyncio.to_thread(group_all) if debates else {}
+
+
+async def poll_arguments(conn: aiosqlite.Connection, poll_id: int, language: str) -> tuple[Argument, ...]:
+    """Read a poll's visible opinions and group them ("Ce que disent les membres"); () without any."""
+    debate = await DebateQueries(conn).for_poll(poll_id)
+    if debate is None or not debate.opinions:
+        return ()
+    # Up to 10,000 opinions take a fifth of a second: off the event loop, so votes keep flowing meanwhile.
+    return await asyncio.to_thread(debate_arguments, debate, language)
