@@ -181,11 +181,11 @@ async def preview(settings: Settings, source: str, as_json: bool) -> int:
     from pathlib import Path
 
     from bot.articles.errors import ArticleError
-    from bot.articles.extract import article_from_fetch, extract_file
-    from bot.articles.fetch import SafeFetcher
-    from bot.articles.llm import LLMConfig, LLMSummarizer
+    from bot.articles.extract import extract_file
     from bot.articles.pipeline import analyse_async
     from bot.articles.preview import preview_card, render_card
+    from bot.net.fetch import SafeFetcher, article_from_fetch
+    from bot.net.llm import LLMConfig, LLMSummarizer
 
     try:
         if source.startswith(("http://", "https://")):

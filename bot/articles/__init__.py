@@ -1,9 +1,9 @@
-"""Article understanding: fetching (SSRF-safe), extraction, feeds, normalisation, summary, reader questions.
+"""Article understanding: extraction, feeds, normalisation, summary, reader questions (fetching: `bot.net`).
 
 Plain Python, no Discord dependency. Submodules are imported lazily so that importing one piece
-(e.g. the summarizer) does not pay for aiohttp or trafilatura::
+(e.g. the summarizer) does not pay for trafilatura::
 
-    from bot.articles import SafeFetcher, extract_html, analyse
+    from bot.articles import extract_html, analyse
 """
 
 from __future__ import annotations
@@ -19,17 +19,11 @@ _EXPORTS: dict[str, str] = {
     "FeedError": "errors",
     "PollInputError": "errors",
     # ingestion
-    "SafeFetcher": "fetch",
-    "FetchResult": "fetch",
-    "AllowList": "fetch",
-    "parse_allow_list": "fetch",
-    "validate_url": "fetch",
     "Article": "extract",
     "extract_html": "extract",
     "extract_text": "extract",
     "extract_markdown": "extract",
     "extract_file": "extract",
-    "article_from_fetch": "extract",
     "Feed": "feeds",
     "FeedEntry": "feeds",
     "parse_feed": "feeds",
@@ -40,8 +34,6 @@ _EXPORTS: dict[str, str] = {
     "Summary": "summary",
     "summarize": "summary",
     "extract_keywords": "summary",
-    "LLMConfig": "llm",
-    "LLMSummarizer": "llm",
     "Question": "questions",
     "PollSpec": "questions",
     "ReaderQuestions": "questions",

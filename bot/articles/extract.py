@@ -10,15 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from .encoding import decode_bytes, is_mostly_text
 from .errors import ExtractError
 from .language import detect_language
 from .normalize import strip_for_compare
-
-if TYPE_CHECKING:
-    from .fetch import FetchResult
 
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
@@ -117,13 +114,6 @@ def extract_html(html: str, url: str | None = None) -> Article:
         image=_clean(data.get("image")),
         language=detect_language(f"{title or ''}\n{body}", hint=hint),
     )
-
-
-def article_from_fetch(result: FetchResult) -> Article:
-    """Article of a fetched page; a feed is refused with ``extract.is_feed``."""
-    if result.is_feed:
-        raise ExtractError("extract.is_feed")
-    return extract_html(result.text, url=result.final_url)
 
 
 # --------------------------------------------------------------------------------------------------

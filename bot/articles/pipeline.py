@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import re
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .extract import Article
 from .language import detect_language
@@ -14,8 +14,16 @@ from .normalize import normalize_text
 from .questions import ReaderQuestions, reader_questions
 from .summary import DEFAULT_MAX_CHARS, DEFAULT_MAX_SENTENCES, Summary, extract_keywords, summarize
 
-if TYPE_CHECKING:
-    from .llm import LLMSummarizer
+
+class Summarizer(Protocol):
+    """A summarizer besides the extractive one (the shell's LLM client, `bot.net.llm.LLMSummarizer`)."""
+
+    @property
+    def enabled(self) -> bool: ...
+
+    async def summarize(
+        self, text: str, *, language: str, title: str | None = None, fallback: Summary | None = None
+    ) -> Summary: ...
 
 _WORDS = re.compile(r"\w+", re.UNICODE)
 
@@ -77,7 +85,7 @@ def analyse(
     )
 
 
-async def analyse_async(article: Article, summarizer: LLMSummarizer | None = None) -> Analysis:
+async def analyse_async(article: Article, summarizer: Summarizer | None = None) -> Analysis:
     """Like :func:`analyse`, with the LLM summary when ``summarizer`` is configured (falls back).
 
     The analysis is CPU work (tens of ms for a long article): it runs in a worker thread so the event

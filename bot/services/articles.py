@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.articles.extract import Article as ExtractedArticle
-from bot.articles.extract import article_from_fetch, extract_file
-from bot.articles.fetch import SafeFetcher
-from bot.articles.llm import LLMConfig, LLMSummarizer
+from bot.articles.extract import extract_file
 from bot.articles.pipeline import Analysis, analyse_async
 from bot.articles.preview import Overrides, resolve_polls
 from bot.articles.questions import PollSpec
 from bot.delivery import new_token
 from bot.errors import UserFacingError
 from bot.i18n import t
+from bot.net.fetch import SafeFetcher, article_from_fetch
+from bot.net.llm import LLMConfig, LLMSummarizer
 from bot.polls.card import PollCard
 from bot.polls.durations import parse_poll_duration
 from bot.polls.native import check_native_poll

@@ -12,9 +12,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.articles.extract import extract_text
-from bot.articles.llm import LLMConfig, LLMSummarizer
 from bot.articles.pipeline import analyse, analyse_async
 from bot.articles.summary import summarize
+from bot.net.llm import LLMConfig, LLMSummarizer
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "articles"
 ARTICLE = extract_text((FIXTURES / "01-nvidia-blackwell-puces-ia" / "article.txt").read_text(encoding="utf-8"))

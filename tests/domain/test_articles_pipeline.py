@@ -84,7 +84,8 @@ def test_package_exports_are_lazy_and_resolve() -> None:
 def _raised_keys() -> set[str]:
     keys: set[str] = set()
     pattern = re.compile(r"(?:Error|error)\(\s*\"([a-z_]+\.[a-z_.]+)\"")
-    for path in PACKAGE.glob("*.py"):
+    # The article errors are raised by the domain and by the shell's network clients (the fetcher, the LLM).
+    for path in [*PACKAGE.glob("*.py"), *(PACKAGE.parent / "net").glob("*.py")]:
         keys.update(pattern.findall(path.read_text(encoding="utf-8")))
     return keys
 
@@ -107,6 +108,7 @@ def test_errors_render_from_the_catalogs() -> None:
 
 
 def test_domain_never_imports_discord() -> None:
-    for path in PACKAGE.glob("*.py"):
+    # The article errors are raised by the domain and by the shell's network clients (the fetcher, the LLM).
+    for path in [*PACKAGE.glob("*.py"), *(PACKAGE.parent / "net").glob("*.py")]:
         source = path.read_text(encoding="utf-8")
         assert not re.search(r"^\s*(?:import|from)\s+discord\b", source, re.MULTILINE), path.name

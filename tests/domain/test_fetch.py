@@ -21,20 +21,20 @@ from aiohttp.test_utils import TestServer
 from yarl import URL
 
 from bot.articles.errors import FetchError
-from bot.articles.extract import article_from_fetch
 from bot.articles.feeds import parse_feed
-from bot.articles.fetch import (
+from bot.i18n import catalog
+from bot.net.fetch import (
     DEFAULT_MAX_BYTES,
     USER_AGENT,
     AllowList,
     SafeFetcher,
     VettingResolver,
+    article_from_fetch,
     is_forbidden_address,
     parse_allow_list,
     parse_ip,
     validate_url,
 )
-from bot.i18n import catalog
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "articles"
 ARTICLE_HTML = (FIXTURES / "01-nvidia-blackwell-puces-ia" / "article.html").read_text(encoding="utf-8")

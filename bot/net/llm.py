@@ -19,8 +19,8 @@ from typing import Any
 
 import aiohttp
 
-from .normalize import normalize_text, split_sentences
-from .summary import DEFAULT_MAX_CHARS, DEFAULT_MAX_SENTENCES, Summary, is_question, summarize
+from bot.articles.normalize import normalize_text, split_sentences
+from bot.articles.summary import DEFAULT_MAX_CHARS, DEFAULT_MAX_SENTENCES, Summary, is_question, summarize
 
 log = logging.getLogger(__name__)
 

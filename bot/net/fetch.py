@@ -32,8 +32,9 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
-from .encoding import decode_bytes
-from .errors import FetchError
+from bot.articles.encoding import decode_bytes
+from bot.articles.errors import ExtractError, FetchError
+from bot.articles.extract import Article, extract_html
 
 USER_AGENT = "TribuneBot/0.1 (+https://github.com/tribune)"
 ALLOW_ENV = "TRIBUNE_FETCH_ALLOW"
@@ -481,3 +482,10 @@ class SafeFetcher:
 
 def _format_seconds(seconds: float) -> str:
     return f"{seconds:g}"
+
+
+def article_from_fetch(result: FetchResult) -> Article:
+    """Article of a fetched page; a feed is refused with ``extract.is_feed``."""
+    if result.is_feed:
+        raise ExtractError("extract.is_feed")
+    return extract_html(result.text, url=result.final_url)
