@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
-DEFAULT_DATABASE_URL = "sqlite:///tribune.db"
+from db.location import DEFAULT_DATABASE_URL, DatabaseLocation, DatabaseUrlError
+
 DEFAULT_FETCH_TIMEOUT = 15.0  # seconds for a whole fetch, redirects and body included
 DEFAULT_FETCH_MAX_MB = 5.0
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -16,38 +15,6 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message says which one and how to fix it."""
-
-
-@dataclass(frozen=True)
-class DatabaseLocation:
-    """Where the store lives. Only SQLite exists today; the scheme leaves room for PostgreSQL."""
-
-    scheme: str
-    path: str  # a file path, or ":memory:"
-
-    @classmethod
-    def parse(cls, url: str) -> DatabaseLocation:
-        parts = urlsplit(url)
-        if parts.scheme == "sqlite":
-            # sqlite:///relative.db, sqlite:////absolute/path.db, sqlite:///:memory:
-            raw = unquote(parts.netloc + parts.path)
-            path = raw[1:] if raw.startswith("/") else raw
-            if not path:
-                raise SettingsError(
-                    f"DATABASE_URL « {url} » ne nomme aucun fichier : écrivez par exemple {DEFAULT_DATABASE_URL}"
-                )
-            return cls("sqlite", path)
-        if parts.scheme in ("postgres", "postgresql"):
-            raise SettingsError(
-                "DATABASE_URL : PostgreSQL n'est pas encore pris en charge par Tribune ; "
-                f"utilisez SQLite, par exemple {DEFAULT_DATABASE_URL}"
-            )
-        raise SettingsError(f"DATABASE_URL « {url} » n'est pas reconnue : utilisez le format {DEFAULT_DATABASE_URL}")
-
-    @property
-    def file(self) -> Path | None:
-        """The database file, or None for an in-memory store."""
-        return None if self.path == ":memory:" else Path(self.path)
 
 
 @dataclass(frozen=True)
@@ -115,10 +82,19 @@ class Settings:
             raise SettingsError(
                 f"TRIBUNE_WEB_RATE « {web_rate} » doit être un nombre de requêtes par minute (0 : sans limite)"
             )
+        try:
+            database = DatabaseLocation.parse(get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+        except DatabaseUrlError as exc:
+            raise SettingsError(str(exc)) from exc
+        if database.is_postgres and not get("TRIBUNE_SECRET"):
+            # Every process must key anonymous voters alike: a secret generated per process would not be shared.
+            raise SettingsError(
+                "TRIBUNE_SECRET est obligatoire avec PostgreSQL : tous les processus doivent partager la même clé"
+            )
         allow = tuple(part.strip() for part in (get("TRIBUNE_FETCH_ALLOW") or "").split(",") if part.strip())
         return cls(
             discord_token=get("DISCORD_TOKEN"),
-            database=DatabaseLocation.parse(get("DATABASE_URL") or DEFAULT_DATABASE_URL),
+            database=database,
             log_level=log_level,
             dev_guild_id=int(dev_guild) if dev_guild else None,
             fetch_allow=allow,

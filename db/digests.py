@@ -224,7 +224,8 @@ class DigestQueries:
         multiple_ids = [r["id"] for r in rows if r["multiple"]]
         if multiple_ids:
             async with self.conn.execute(
-                "SELECT j.value, (SELECT count(*) FROM (SELECT DISTINCT voter FROM votes WHERE poll_id = j.value)) "
+                "SELECT j.value, "
+                "(SELECT count(*) FROM (SELECT DISTINCT voter FROM votes WHERE poll_id = j.value) AS d) "
                 "FROM json_each(?) j",
                 (_id_list(multiple_ids),),
             ) as cur:
@@ -292,8 +293,9 @@ class DigestQueries:
             "  FROM (SELECT o.id, o.article_id, o.member_id, o.text, o.thread_id, o.message_id, o.created_at,"
             "          (SELECT count(*) FROM opinion_marks m WHERE m.opinion_id = o.id) AS useful"
             "        FROM opinions o"
-            "        WHERE o.article_id IN (SELECT value FROM json_each(?)) AND o.guild_id = ? AND o.hidden = 0)"
-            ") WHERE rank <= ? ORDER BY article_id, rank",
+            "        WHERE o.article_id IN (SELECT value FROM json_each(?)) AND o.guild_id = ? AND o.hidden = 0"
+            "  ) AS marked"
+            ") AS ranked WHERE rank <= ? ORDER BY article_id, rank",
             (ids, guild_id, limit),
         ) as cur:
             for r in await cur.fetchall():

@@ -67,7 +67,8 @@ class OpinionStore:
         await self.conn.execute(
             "INSERT INTO opinions (guild_id, article_id, member_id, text, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (article_id, member_id) "
-            "DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at, edit_count = edit_count + 1",
+            "DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at, "
+            "edit_count = opinions.edit_count + 1",
             (guild_id, article_id, member_id, text, to_ts(now), to_ts(now)),
         )
         opinion = await self.of_member(article_id, member_id)

@@ -104,10 +104,12 @@ async def test_anonymous_votes_store_no_member_id(db: Database, tmp_path: Path) 
     await recorder.submit(VoteRequest(poll_id, 987654321012345678, 0))
     await recorder.submit(VoteRequest(public_id, 987654321012345678, 0))
     await recorder.stop()
-    raw = sqlite3.connect(tmp_path / "tribune.db")
-    anonymous_voters = [r[0] for r in raw.execute("SELECT voter FROM votes WHERE poll_id = ?", (poll_id,))]
+    async with db.read() as raw:  # the rows as stored, on either engine
+        async with raw.execute("SELECT voter FROM votes WHERE poll_id = ?", (poll_id,)) as cur:
+            anonymous_voters = [r[0] for r in await cur.fetchall()]
+        async with raw.execute("SELECT voter FROM votes WHERE poll_id = ?", (public_id,)) as cur:
+            public_voters = [r[0] for r in await cur.fetchall()]
     assert len(anonymous_voters) == 1 and "987654321012345678" not in anonymous_voters[0]
-    public_voters = [r[0] for r in raw.execute("SELECT voter FROM votes WHERE poll_id = ?", (public_id,))]
     assert public_voters == ["987654321012345678"]
 
 
