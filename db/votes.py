@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from db.polls import PollOption
 
@@ -27,7 +28,7 @@ class PollForVote:
 class VoteWriter:
     """Synchronous reads and writes of `votes` for one open transaction."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection | Any) -> None:  # or db.postgres.PgSyncConnection
         self.conn = conn
 
     def poll(self, poll_id: int) -> PollForVote | None:
@@ -67,7 +68,10 @@ class VoteWriter:
         )
 
     def mark_render_pending(self, poll_ids: Iterable[int]) -> None:
-        self.conn.executemany("UPDATE polls SET render_pending = 1 WHERE id = ?", [(p,) for p in poll_ids])
+        self.conn.executemany(
+            "UPDATE polls SET render_pending = 1, tally_version = tally_version + 1 WHERE id = ?",
+            [(p,) for p in poll_ids],
+        )
 
     def savepoint(self) -> None:
         self.conn.execute("SAVEPOINT vote")

@@ -1,0 +1,96 @@
+"""Background work done exactly once across bot processes: leases on jobs, claims on rows.
+
+A lease is a row saying which process (`holder`) runs a job until when. Claiming is one conditional upsert,
+atomic on both engines: it succeeds when the job is free, expired, or already ours (a renewal). A process
+that is killed stops renewing; its lease expires and another process takes the job at its next pass, so
+the TTL is the loop period plus a margin. `release` frees it at once on a clean stop.
+
+With SQLite only one process may run the bot (`SingleProcessLock`), and the leases cost one tiny write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from db._rows import to_ts
+from db.database import DatabaseError
+
+
+class LeaseStore:
+    """Reads and writes `job_leases`."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    async def claim(self, job: str, holder: str, ttl: timedelta, now: datetime) -> bool:
+        """Take or renew the lease of `job` for `ttl`; False when another live process holds it."""
+        async with self.conn.execute(
+            "INSERT INTO job_leases (job, holder, expires_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at "
+            "WHERE job_leases.expires_at <= ? OR job_leases.holder = excluded.holder "
+            "RETURNING holder",
+            (job, holder, to_ts(now + ttl), to_ts(now)),
+        ) as cur:
+            return await cur.fetchone() is not None
+
+    async def release(self, job: str, holder: str) -> bool:
+        """Give the lease up (a clean stop); False if it was not ours."""
+        cur = await self.conn.execute("DELETE FROM job_leases WHERE job = ? AND holder = ?", (job, holder))
+        return cur.rowcount == 1
+
+    async def holder_of(self, job: str, now: datetime) -> str | None:
+        """Who holds a live lease on `job`, if anyone."""
+        async with self.conn.execute(
+            "SELECT holder FROM job_leases WHERE job = ? AND expires_at > ?", (job, to_ts(now))
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else str(row[0])
+
+
+def skip_locked(conn: Any) -> str:
+    """`FOR UPDATE SKIP LOCKED` on PostgreSQL (rows another process is claiming are passed over, not waited
+    for); nothing on SQLite, whose single writer already serialises the claims."""
+    return " FOR UPDATE SKIP LOCKED" if getattr(conn, "dialect", "sqlite") == "postgres" else ""
+
+
+class SingleProcessLock:
+    """One bot process per SQLite store: an exclusive `flock` on `<database>.lock`.
+
+    A lock file rather than a heartbeat row: the kernel releases it the moment the process dies (even on
+    SIGKILL), so a restart is never refused because of a crashed predecessor, and no clock is involved.
+    """
+
+    def __init__(self, database_file: Path) -> None:
+        self.path = database_file.with_name(database_file.name + ".lock")
+        self._handle: IO[str] | None = None
+
+    def acquire(self) -> None:
+        handle = open(self.path, "a+", encoding="ascii")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            other = handle.read().strip() or "?"
+            handle.close()
+            raise DatabaseError(
+                f"un autre processus Tribune (pid {other}) utilise déjà la base SQLite {self.path.with_suffix('')} : "
+                "SQLite n'admet qu'un processus. Pour plusieurs processus (shards), passez à PostgreSQL "
+                "(DATABASE_URL=postgresql://…, voir « Large deployments » dans le README)"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._handle = handle
+
+    def release(self) -> None:
+        if self._handle is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._handle, fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None
