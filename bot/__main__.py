@@ -20,6 +20,7 @@ from bot.secret import load_or_create_secret
 from bot.settings import Settings, SettingsError
 from bot.web.app import web_server
 from db.database import Database, DatabaseError
+from db.leases import SingleProcessLock
 
 log = logging.getLogger("bot")
 
@@ -139,7 +140,8 @@ async def serve_web(settings: Settings, stop: asyncio.Event | None = None) -> in
 
 
 def build_bot(settings: Settings) -> Tribune:
-    return Tribune(settings, Database(settings.database), secret=load_or_create_secret(settings))
+    store = Database(settings.database, pool_size=settings.db_pool_size)
+    return Tribune(settings, store, secret=load_or_create_secret(settings))
 
 
 async def with_bot(settings: Settings, action: Callable[[Tribune], Awaitable[int]]) -> int:
@@ -168,7 +170,14 @@ async def run(settings: Settings) -> int:
         # Open the store before Discord: a broken or too-new database is reported at once.
         await bot.db.connect()
         await bot.db.migrate()
-        await bot.start(settings.discord_token or "")
+        single = SingleProcessLock(settings.database.file) if settings.database.file is not None else None
+        if single is not None:
+            single.acquire()  # SQLite serves one process: a second one is refused with what to do instead
+        try:
+            await bot.start(settings.discord_token or "")
+        finally:
+            if single is not None:
+                single.release()
         return EXIT_OK
 
     return await with_bot(settings, start)

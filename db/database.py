@@ -65,14 +65,15 @@ class Database:
 
     dialect = "sqlite"
 
-    def __new__(cls, location: DatabaseLocation) -> Database:
+    def __new__(cls, location: DatabaseLocation, pool_size: int = 10) -> Database:
         if location.is_postgres and cls is Database:
             from db.postgres import PostgresDatabase  # asyncpg is only imported by deployments that use it
 
             return super().__new__(PostgresDatabase)
         return super().__new__(cls)
 
-    def __init__(self, location: DatabaseLocation) -> None:
+    def __init__(self, location: DatabaseLocation, pool_size: int = 10) -> None:
+        """`pool_size`: connections of a PostgreSQL store (TRIBUNE_DB_POOL_SIZE); SQLite has its own two."""
         self.location = location
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None

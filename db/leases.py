@@ -10,6 +10,7 @@ With SQLite only one process may run the bot (`SingleProcessLock`), and the leas
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import os
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from db._rows import to_ts
-from db.database import DatabaseError
+from db.database import Database, DatabaseError
 
 
 class LeaseStore:
@@ -94,3 +95,54 @@ class SingleProcessLock:
                 fcntl.flock(self._handle, fcntl.LOCK_UN)
             self._handle.close()
             self._handle = None
+
+
+# Any constant: the first key of the advisory locks pacing IDENTIFY (the second key is the bucket).
+IDENTIFY_LOCK = 7_216_016
+_local_buckets: dict[tuple[int, int], asyncio.Lock] = {}  # (id of the store, bucket)
+
+
+async def hold_identify_slot(db: Database, bucket: int, hold_seconds: float) -> None:
+    """Wait for the IDENTIFY slot of a `max_concurrency` bucket, then keep it `hold_seconds` in the background.
+
+    Discord lets one session start per bucket every 5 s, counted across every process of the bot. On
+    PostgreSQL the slot is an advisory lock, so the processes sharing the store take turns; a process killed
+    while holding it loses it with its connection. SQLite has one process: an in-process lock does.
+    """
+    if db.dialect == "postgres":
+        pool = db.pool  # type: ignore[attr-defined]
+        conn = await pool.acquire()
+        try:
+            await conn.execute("SELECT pg_advisory_lock($1, $2)", IDENTIFY_LOCK, bucket)
+        except BaseException:
+            await pool.release(conn)
+            raise
+
+        async def release() -> None:
+            try:
+                await asyncio.sleep(hold_seconds)
+                await conn.execute("SELECT pg_advisory_unlock($1, $2)", IDENTIFY_LOCK, bucket)
+            finally:
+                await pool.release(conn)
+
+    else:
+        lock = _local_buckets.setdefault((id(db), bucket), asyncio.Lock())
+        await lock.acquire()
+
+        async def release() -> None:
+            try:
+                await asyncio.sleep(hold_seconds)
+            finally:
+                lock.release()
+
+    task = asyncio.get_running_loop().create_task(release(), name=f"identify-slot-{bucket}")
+    _slot_tasks.add(task)
+    task.add_done_callback(_slot_tasks.discard)
+
+
+_slot_tasks: set[asyncio.Task[None]] = set()
+
+
+def shard_job(shard_id: int, shard_count: int) -> str:
+    """The lease that makes one process the owner of a shard (shard 0 also receives direct messages)."""
+    return f"shard:{shard_id}/{shard_count}"

@@ -307,15 +307,15 @@ class PollStore:
 
     async def mark_rendered(self, poll_id: int, version: int | None = None) -> bool:
         """The message shows the poll's state; with `version` (read by `tally_version` before the render),
-        only if no newer render was recorded meanwhile — by another process. False: a newer one won (the
-        caller renders again) and nothing is written."""
+        only if no newer render was recorded meanwhile — by another process. False: a newer one was on the
+        message and ours replaced it; nothing is written and the caller renders again (the newest comes back)."""
         if version is None:
             await self.conn.execute("UPDATE polls SET render_pending = 0 WHERE id = ?", (poll_id,))
             return True
         cur = await self.conn.execute(
             "UPDATE polls SET rendered_version = ?, "
             "render_pending = CASE WHEN tally_version > ? THEN 1 ELSE 0 END "
-            "WHERE id = ? AND rendered_version < ?",
+            "WHERE id = ? AND rendered_version <= ?",
             (version, version, poll_id, version),
         )
         return cur.rowcount == 1

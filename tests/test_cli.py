@@ -121,3 +121,17 @@ async def test_web_serves_the_published_results_of_the_same_database_on_its_own(
     finally:
         process.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(process.wait(), timeout=30) == 0
+
+
+def test_a_second_bot_process_on_one_sqlite_store_is_refused(tmp_path: Path) -> None:
+    from db.leases import SingleProcessLock
+
+    running = SingleProcessLock(tmp_path / "tribune.db")  # the first process, holding the store
+    running.acquire()
+    try:
+        result = run_cli("run", cwd=tmp_path, DISCORD_TOKEN="token-never-used")
+    finally:
+        running.release()
+    assert result.returncode == 2, result.stderr
+    assert "SQLite n'admet qu'un processus" in result.stderr and "PostgreSQL" in result.stderr
+    assert "Traceback" not in result.stderr

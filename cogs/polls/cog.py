@@ -49,7 +49,7 @@ from cogs.polls.publish import publish_poll, unpublish_poll
 from cogs.polls.render import DESCRIPTION_MAX, article_message, poll_message, public_shown, results_block
 from db.articles import Article, ArticleStore
 from db.guild_settings import GuildSettingsStore
-from db.polls import NewPoll, Poll, PollOption, PollStore
+from db.polls import CLOSE_CLAIM_SECONDS, NewPoll, Poll, PollOption, PollStore
 
 if TYPE_CHECKING:
     from bot.client import Tribune
@@ -176,6 +176,8 @@ class PollsCog(
 
     async def _apply_render(self, key: Hashable) -> None:
         poll_id = int(key)  # type: ignore[call-overload]
+        async with self.bot.db.read() as conn:  # read before the snapshot: the render is at least this new
+            version, _ = await PollStore(conn).tally_version(poll_id)
         snapshot = await self.snapshot(poll_id)
         if snapshot is None or snapshot.poll.status == "deleted" or snapshot.poll.message_id is None:
             return
@@ -200,7 +202,8 @@ class PollsCog(
             else:
                 raise
         async with self.bot.db.transaction() as conn:
-            await PollStore(conn).mark_rendered(poll_id)
+            if not await PollStore(conn).mark_rendered(poll_id, version):
+                self.request_render(poll)  # a newer render landed meanwhile: ours was older, put the newest back
 
     async def resume_pending_renders(self) -> None:
         """Polls whose last tally never reached Discord (crash, shutdown) are edited again."""
@@ -310,8 +313,8 @@ class PollsCog(
         """Close every open poll past its deadline (including those that expired while the bot was down)."""
         await self.resolve_pending_results()
         now = self.bot.now()
-        async with self.bot.db.read() as conn:
-            due = await PollStore(conn).due(now, limit=200)
+        async with self.bot.db.transaction() as conn:  # claimed: another process skips these (db/leases.py)
+            due = await PollStore(conn).claim_due(now, self.bot.holder, max(10, int(self.bot.close_loop_seconds)))
         closed = []
         for poll_id in due:
             if await self.close(poll_id):
@@ -334,7 +337,8 @@ class PollsCog(
             if before is not None and before.mode == "native" and before.status == "open":
                 await self.end_native(before)
             async with self.bot.db.transaction() as conn:
-                if not await PollStore(conn).close(poll_id, self.bot.now(), results_token=token):
+                closing = PollStore(conn).close(poll_id, self.bot.now(), results_token=token, holder=self.bot.holder)
+                if not await closing:
                     return False
             self.recorder.forget_poll(poll_id)
             snapshot = await self.snapshot(poll_id)
@@ -447,8 +451,8 @@ class PollsCog(
 
     async def resolve_pending_results(self) -> None:
         """Final results owed by polls closed before a crash: recorded if they went out, else posted once."""
-        async with self.bot.db.read() as conn:
-            pending = await PollStore(conn).pending_results()
+        async with self.bot.db.transaction() as conn:  # owed results no live process is posting
+            pending = await PollStore(conn).claim_pending_results(self.bot.now(), self.bot.holder, CLOSE_CLAIM_SECONDS)
         for owed in pending:
             if owed.poll_id in self.delivering:
                 continue  # being posted right now by this process
