@@ -30,8 +30,16 @@ class VoteWriter:
 
     def __init__(self, conn: sqlite3.Connection | Any) -> None:  # or db.postgres.PgSyncConnection
         self.conn = conn
+        # One writer per transaction: a poll's row is read once per batch (nothing else changes it meanwhile:
+        # a close by another process makes the vote trigger refuse the insert).
+        self._polls: dict[int, PollForVote | None] = {}
 
     def poll(self, poll_id: int) -> PollForVote | None:
+        if poll_id not in self._polls:
+            self._polls[poll_id] = self._read_poll(poll_id)
+        return self._polls[poll_id]
+
+    def _read_poll(self, poll_id: int) -> PollForVote | None:
         row = self.conn.execute(
             "SELECT id, status, closes_at, multiple, anonymous, role_id, channel_id, results_visibility, "
             "results_published FROM polls WHERE id = ?",
