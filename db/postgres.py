@@ -75,6 +75,12 @@ def _arguments(names: tuple[str, ...], params: Sequence[Any] | Mapping[str, Any]
     return list(params.values()) if isinstance(params, Mapping) else params
 
 
+@lru_cache(maxsize=2048)
+def _returns_rows(statement: str) -> bool:
+    head = statement.lstrip().split(None, 1)[0].upper()
+    return head in ("SELECT", "WITH", "VALUES", "SHOW") or " RETURNING " in f" {statement.upper()} "
+
+
 def _rowcount(status: str | None) -> int:
     # "INSERT 0 3", "UPDATE 2", "DELETE 1": the last word is the number of rows.
     if not status:
@@ -167,12 +173,16 @@ class PgConnection:
 
     async def _execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any]) -> PgCursor:
         statement, names = translate(sql)
+        arguments = _arguments(names, params)
         try:
-            prepared = await self.raw.prepare(statement)
-            rows = await prepared.fetch(*_arguments(names, params))
+            # Both calls use asyncpg's statement cache (one round trip); only `execute` gives the status.
+            if _returns_rows(statement):
+                rows = await self.raw.fetch(statement, *arguments)
+                return PgCursor(rows, len(rows))
+            status = await self.raw.execute(statement, *arguments)
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise IntegrityError(str(exc)) from exc
-        return PgCursor(rows, _rowcount(prepared.get_statusmsg()))
+        return PgCursor([], _rowcount(status))
 
     async def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None:
         statement, _ = translate(sql)
@@ -204,6 +214,18 @@ class PgSyncConnection:
         # Optimistic: savepoints are not sent (two round trips per vote saved); the first ROLLBACK TO one
         # aborts the batch instead, and `run_in_writer` runs it again with real savepoints.
         self._optimistic = optimistic
+        self.buffered = optimistic  # VoteWriter then writes a batch's net changes at its end (db/votes.py)
+        self._before_commit: list[Callable[[], None]] = []
+
+    def before_commit(self, write: Callable[[], None]) -> None:
+        """Run `write` on the worker thread once the work is done, inside its transaction."""
+        self._before_commit.append(write)
+
+    def run(self, work: Callable[[PgSyncConnection], T]) -> T:
+        result = work(self)
+        for write in self._before_commit:
+            write()
+        return result
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> SyncCursor:
         if self._optimistic and sql.startswith(("SAVEPOINT", "RELEASE")):
@@ -214,7 +236,15 @@ class PgSyncConnection:
         return SyncCursor(found._rows, found.rowcount)
 
     def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None:
-        asyncio.run_coroutine_threadsafe(self._conn.executemany(sql, list(params)), self._loop).result()
+        batch = list(params)
+        if not batch:
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(self._conn.executemany(sql, batch), self._loop).result()
+        except IntegrityError:
+            if self._optimistic:  # one vote of the buffered batch is refused: find which, vote by vote
+                raise RetryWithSavepoints() from None
+            raise
 
 
 class PostgresDatabase(Database):
@@ -286,7 +316,7 @@ class PostgresDatabase(Database):
                 sync = PgSyncConnection(PgConnection(raw), loop, optimistic=optimistic)
                 try:
                     async with raw.transaction():
-                        future = loop.run_in_executor(self._sync_thread, work, sync)
+                        future = loop.run_in_executor(self._sync_thread, sync.run, work)
                         try:
                             return await asyncio.shield(future)
                         except asyncio.CancelledError:
