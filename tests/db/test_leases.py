@@ -151,3 +151,17 @@ def test_a_second_process_on_one_sqlite_store_is_refused_until_the_first_dies(tm
     lock = SingleProcessLock(database)  # the kernel released the dead process's lock
     lock.acquire()
     lock.release()
+
+
+async def test_identify_slots_of_one_bucket_are_taken_in_turn_and_buckets_are_independent(db: Database) -> None:
+    import time
+
+    from db.leases import hold_identify_slot
+
+    start = time.monotonic()
+    await hold_identify_slot(db, 0, 0.3)
+    await hold_identify_slot(db, 1, 0.3)  # another max_concurrency bucket: no wait
+    assert time.monotonic() - start < 0.2
+    await hold_identify_slot(db, 0, 0.01)  # the same bucket: after the first's 0.3 s
+    assert time.monotonic() - start >= 0.29
+    await asyncio.sleep(0.35)  # the background releases finish before the store closes

@@ -37,7 +37,7 @@ async def main(api_url: str, gateway_url: str, token: str, db_path: str, now: st
     bot = Tribune(
         settings,
         Database(settings.database),
-        identify_interval=0.1,
+        identify_interval=float(os.environ.get("TRIBUNE_TEST_IDENTIFY_INTERVAL", "0.1")),
         shard_lease_seconds=2.0,
         secret=TEST_SECRET,
         clock=lambda: frozen,

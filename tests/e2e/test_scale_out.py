@@ -47,11 +47,20 @@ def second_guild(emulator: DiscordEmulator) -> tuple[GuildRecord, ChannelRecord,
     return guild, channel, members
 
 
-def child(emulator: DiscordEmulator, url: str, shard: int, log: Path, minutes: int) -> ChildBot:
-    bot = ChildBot(emulator, Path("unused"), T0 + timedelta(minutes=minutes), log)
-    bot.args[3] = url
-    os.environ["TRIBUNE_SHARD_COUNT"], os.environ["TRIBUNE_SHARD_IDS"] = "2", str(shard)
-    return bot
+class ShardChild(ChildBot):
+    """The child bot on one shard of two, on the PostgreSQL store at `url`."""
+
+    def __init__(self, emulator: DiscordEmulator, url: str, shard: int, log: Path, minutes: int) -> None:
+        super().__init__(emulator, Path("unused"), T0 + timedelta(minutes=minutes), log)
+        self.args[3] = url
+        self.shard = shard
+
+    async def start(self) -> None:
+        os.environ["TRIBUNE_SHARD_COUNT"], os.environ["TRIBUNE_SHARD_IDS"] = "2", str(self.shard)  # read at spawn
+        await super().start()
+
+
+child = ShardChild
 
 
 @contextlib.asynccontextmanager
@@ -106,30 +115,43 @@ async def test_two_shard_processes_share_one_postgresql_store(
 
         shard_home, shard_other = shard_of(home.id), shard_of(other.id)
         log = tmp_path / "children.log"
-        async with running(child(emulator, url, shard_home, log, 0)) as first:
+        # Started together: their IDENTIFYs share the one max_concurrency bucket, so they take turns.
+        monkeypatch.setenv("TRIBUNE_TEST_IDENTIFY_INTERVAL", "1.0")
+        first_bot = child(emulator, url, shard_home, log, 0)
+        second_bot = child(emulator, url, shard_other, log, 0)
+        async with running(first_bot) as first, running(second_bot) as second:
             assert home.id in await guilds_line(first)
-            second_bot = child(emulator, url, shard_other, log, 0)
-            async with running(second_bot) as second:
-                seen = await guilds_line(second)
-                assert other.id in seen and home.id not in seen  # each process sees only its shard's servers
-                await first.wait_for_line("SETTLED")
-                await second.wait_for_line("SETTLED")
+            seen = await guilds_line(second)
+            identified = sorted(at for at, _, count in emulator.gateway.identifies if count == 2)
+            assert len(identified) == 2 and identified[1] - identified[0] >= 0.95  # paced through PostgreSQL
+            monkeypatch.setenv("TRIBUNE_TEST_IDENTIFY_INTERVAL", "0.1")
+            assert other.id in seen and home.id not in seen  # each process sees only its shard's servers
+            await first.wait_for_line("SETTLED")
+            await second.wait_for_line("SETTLED")
 
-                # A burst of votes on both servers; the process of the other shard is killed in the middle.
-                clicks = [emulator.click(m, posts[home.id], "Oui") for m in members]
-                clicks += [emulator.click(m, posts[other.id], "Oui") for m in other_members[:VOTERS]]
-                started = await asyncio.gather(*clicks)
-                await asyncio.sleep(0.05)
-                await second.kill()
-                answers = await asyncio.gather(*(r.wait_response(timeout=3) for r in started), return_exceptions=True)
-                acknowledged: dict[int, set[str]] = {home.id: set(), other.id: set()}
-                for answer, member in zip(answers, [*members, *other_members[:VOTERS]], strict=True):
-                    if not isinstance(answer, BaseException):  # the click was acknowledged to the member
-                        acknowledged[home.id if member in members else other.id].add(str(member.user.id))
+            # A burst of votes on both servers; the process of the other shard is killed in the middle.
+            clicks = [emulator.click(m, posts[home.id], "Oui") for m in members]
+            clicks += [emulator.click(m, posts[other.id], "Oui") for m in other_members[:VOTERS]]
+            started = await asyncio.gather(*clicks)
+            await asyncio.sleep(0.05)
+            await second.kill()
+            answers = await asyncio.gather(*(r.wait_response(timeout=3) for r in started), return_exceptions=True)
+            acknowledged: dict[int, set[str]] = {home.id: set(), other.id: set()}
+            for answer, member in zip(answers, [*members, *other_members[:VOTERS]], strict=True):
+                if not isinstance(answer, BaseException):  # the click was acknowledged to the member
+                    acknowledged[home.id if member in members else other.id].add(str(member.user.id))
             assert len(acknowledged[home.id]) == VOTERS  # the survivor's server did not notice
 
+            # A second process for a shard that is running waits: a shard has one owner (shard 0: the DMs).
+            survivor = child(emulator, url, shard_home, log, 120)
+            await survivor.start()
+            ready = asyncio.create_task(survivor.wait_for_line("READY"))
+            await asyncio.sleep(1.5)
+            assert not ready.done()
+
         # Later than the deadlines, the other shard's process is still down: the survivor closes both polls.
-        async with running(child(emulator, url, shard_home, log, 120)) as survivor:
+        try:
+            await ready  # the first process is gone: the waiting one takes its shard over
             await survivor.wait_for_line("SETTLED")
 
             async def closed() -> bool:
@@ -146,6 +168,8 @@ async def test_two_shard_processes_share_one_postgresql_store(
             async with running(child(emulator, url, shard_other, log, 121)) as back:
                 await back.wait_for_line("SETTLED")
                 await asyncio.sleep(0.5)
+        finally:
+            await survivor.stop()
 
         async with store.read() as conn:
             for guild_id, poll in polls.items():
