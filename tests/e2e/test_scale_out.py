@@ -21,6 +21,7 @@ from tests.discord_emulator import DiscordEmulator
 from tests.discord_emulator.state import ChannelRecord, GuildRecord, MemberRecord
 from tests.e2e.test_crash_recovery import ChildBot
 from tests.e2e.test_digest import MONDAY_9H_PARIS, WEEK
+from tests.e2e.test_feeds import FEED, NEWEST_TWO, NewsSite, site, without_items  # noqa: F401 - site: a fixture
 from tests.postgres_server import PostgresServer, migrated_database_url
 
 T0 = MONDAY_9H_PARIS + timedelta(minutes=1)
@@ -72,6 +73,14 @@ async def running(bot: ChildBot) -> AsyncIterator[ChildBot]:
         await bot.stop()
 
 
+def poll_message(emulator: DiscordEmulator, channel: ChannelRecord | str):  # type: ignore[no-untyped-def]
+    return next(m for m in emulator.messages_in(channel) if "Pour ou contre" in m.content + str(m.embeds))
+
+
+def article_posts(emulator: DiscordEmulator, channel: ChannelRecord | str, base: str) -> list[str]:
+    return [m.embeds[0]["url"] for m in emulator.messages_in(channel) if m.embeds and base in str(m.embeds[0])]
+
+
 async def guilds_line(bot: ChildBot) -> set[int]:
     assert bot.process is not None and bot.process.stdout is not None
     while True:
@@ -87,10 +96,13 @@ async def test_two_shard_processes_share_one_postgresql_store(
     postgres_server: PostgresServer,
     tmp_path: Path,
     monkeypatch,  # type: ignore[no-untyped-def]
+    site: NewsSite,  # noqa: F811 - the fixture imported from test_feeds
 ) -> None:
     monkeypatch.setenv("TRIBUNE_SHARD_COUNT", "2")
+    monkeypatch.setenv("TRIBUNE_FETCH_ALLOW", "127.0.0.1")
+    site.feed = without_items(FEED, NEWEST_TWO)
     url = await migrated_database_url(postgres_server)
-    env = {"DATABASE_URL": url, "TRIBUNE_SECRET": TEST_SECRET.decode()}
+    env = {"DATABASE_URL": url, "TRIBUNE_SECRET": TEST_SECRET.decode(), "TRIBUNE_FETCH_ALLOW": "127.0.0.1"}
     other, other_channel, other_members = second_guild(emulator)
     home = emulator.guild
     members = emulator.add_members(VOTERS)
@@ -103,7 +115,11 @@ async def test_two_shard_processes_share_one_postgresql_store(
                                          duration="1h", anonymous=False)  # fmt: skip
             await done.wait_response(timeout=10)
             await emulator.wait_for(lambda c=channel: emulator.last_message(c) is not None, timeout=10)
-    posts = {g.id: emulator.last_message(c) for g, c in ((home, "actualites"), (other, other_channel))}
+            follow = await emulator.invoke(who, "feed add", channel=channel, url=f"{site.base}/feed.xml",
+                                           options={"channel": channel})  # fmt: skip
+            await follow.wait_reply(timeout=10)
+    site.feed = FEED  # the site publishes two articles: each server's shard owner posts them, once
+    posts = {g.id: poll_message(emulator, c) for g, c in ((home, "actualites"), (other, other_channel))}
     assert all(posts.values())
     store = Database(DatabaseLocation.parse(url))
     await store.connect()
@@ -178,9 +194,11 @@ async def test_two_shard_processes_share_one_postgresql_store(
             async with conn.execute("SELECT guild_id, count(*) FROM digests WHERE week = ? GROUP BY guild_id",
                                     (WEEK,)) as cur:  # fmt: skip
                 assert {r[0]: r[1] for r in await cur.fetchall()} == {home.id: 1, other.id: 1}
+        articles = sorted(f"{site.base}/articles/{slug}" for slug in NEWEST_TWO)
         for guild_id, channel in ((home.id, "actualites"), (other.id, other_channel)):
             digests = [m for m in emulator.messages_in(channel) if WEEK in str(m.embeds)]
             assert len(digests) == 1, guild_id  # exactly once per server, across kill and restarts
+            assert sorted(article_posts(emulator, channel, site.base)) == articles, guild_id  # feed items once
     finally:
         await store.close()
         os.environ.pop("TRIBUNE_SHARD_IDS", None)
