@@ -103,3 +103,15 @@ async def test_the_command_copies_and_prints_the_counts(tmp_path: Path, postgres
     assert again.returncode == 2 and "pas vide" in again.stderr
     missing = run_cli("migrate", "--copy-from", f"sqlite:///{tmp_path / 'none.db'}", cwd=tmp_path, **env)
     assert missing.returncode == 2 and "--copy-from" in missing.stderr
+
+
+def test_migrate_on_postgresql_prints_the_recorded_version(tmp_path: Path, postgres_server: PostgresServer) -> None:
+    import asyncio
+
+    from db.database import available_migrations
+
+    url = asyncio.run(postgres_server.create_database())
+    result = run_cli("migrate", cwd=tmp_path, DATABASE_URL=url, TRIBUNE_SECRET="k")
+    assert result.returncode == 0, result.stderr
+    assert f"version {len(available_migrations('postgres'))}" in result.stdout
+    assert run_cli("migrate", cwd=tmp_path, DATABASE_URL=url, TRIBUNE_SECRET="k").returncode == 0  # idempotent
