@@ -126,3 +126,10 @@ def test_bad_shard_and_pool_settings_are_refused(env: dict[str, str], fragment: 
 def test_sqlite_may_run_every_shard_in_its_one_process() -> None:
     settings = Settings.from_env({"TRIBUNE_SHARD_COUNT": "2", "TRIBUNE_SHARD_IDS": "0-1"})
     assert settings.shard_ids == (0, 1)
+
+
+def test_a_postgresql_password_never_shows_in_the_settings() -> None:
+    url = "postgresql://tribune:pg-secret@db.example:5432/tribune"
+    settings = Settings.from_env({"DATABASE_URL": url, "TRIBUNE_SECRET": "k"})
+    assert settings.database.is_postgres and settings.database.path == url and settings.database.file is None
+    assert "pg-secret" not in repr(settings) and "pg-secret" not in settings.database.display()
