@@ -21,6 +21,7 @@ GROUPS: dict[str, str] = {
     "web": "bench.web",
     "quality": "bench.quality",
     "arguments": "bench.arguments",
+    "postgres": "bench.postgres",
 }
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 HEADER = """# Benchmark results

@@ -20,6 +20,7 @@ from bot.secret import load_or_create_secret
 from bot.settings import Settings, SettingsError
 from bot.web.app import web_server
 from db.database import Database, DatabaseError
+from db.leases import SingleProcessLock
 
 log = logging.getLogger("bot")
 
@@ -61,7 +62,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     sync.add_argument(
         "--guild", nargs="?", const="dev", metavar="ID", help="sync to one server (default: TRIBUNE_DEV_GUILD)"
     )
-    sub.add_parser("migrate", help="apply pending database migrations and print the schema version")
+    migrate = sub.add_parser("migrate", help="apply pending database migrations and print the schema version")
+    migrate.add_argument(
+        "--copy-from", metavar="SQLITE_URL", help="copy every row of this SQLite store into the (empty) PostgreSQL one"
+    )
     sub.add_parser("web", help="serve the public results alone (no Discord), on TRIBUNE_WEB_PORT")
     preview = sub.add_parser("preview", help="print what /article post would post for a file or URL, without Discord")
     preview.add_argument("source", help="a .txt, .md or .html file, or an http(s) URL")
@@ -76,14 +80,41 @@ def fail(message: str) -> int:
     return EXIT_CONFIG
 
 
-async def migrate(settings: Settings) -> int:
-    """Apply migrations without touching Discord."""
+async def migrate(settings: Settings, copy_from: str | None = None) -> int:
+    """Apply migrations without touching Discord; with `copy_from`, move a SQLite store into PostgreSQL."""
+    if copy_from is not None:
+        return await copy_into_postgres(settings, copy_from)
     try:
         async with Database(settings.database) as db:
             version = await db.migrate()
     except DatabaseError as exc:
         return fail(t("cli.database_invalid", error=exc))
-    print(t("cli.migrated", version=version, path=settings.database.path))
+    print(t("cli.migrated", version=version, path=settings.database.display()))
+    return EXIT_OK
+
+
+async def copy_into_postgres(settings: Settings, copy_from: str) -> int:
+    from db.copy import copy_store
+    from db.location import DatabaseLocation, DatabaseUrlError
+    from db.postgres import PostgresDatabase
+
+    try:
+        source_location = DatabaseLocation.parse(copy_from)
+    except DatabaseUrlError as exc:
+        return fail(t("cli.settings_invalid", error=exc))
+    if source_location.is_postgres or source_location.file is None or not source_location.file.exists():
+        return fail(t("cli.copy_source_invalid", url=copy_from))
+    if not settings.database.is_postgres:
+        return fail(t("cli.copy_target_invalid"))
+    try:
+        async with Database(source_location) as source, Database(settings.database) as target:
+            assert isinstance(target, PostgresDatabase)
+            copied = await copy_store(source, target)
+    except DatabaseError as exc:
+        return fail(t("cli.database_invalid", error=exc))
+    for table, rows in copied.items():
+        print(f"{table}: {rows}")
+    print(t("cli.copied", rows=sum(copied.values()), path=settings.database.display()))
     return EXIT_OK
 
 
@@ -109,7 +140,8 @@ async def serve_web(settings: Settings, stop: asyncio.Event | None = None) -> in
 
 
 def build_bot(settings: Settings) -> Tribune:
-    return Tribune(settings, Database(settings.database), secret=load_or_create_secret(settings))
+    store = Database(settings.database, pool_size=settings.db_pool_size)
+    return Tribune(settings, store, secret=load_or_create_secret(settings))
 
 
 async def with_bot(settings: Settings, action: Callable[[Tribune], Awaitable[int]]) -> int:
@@ -134,7 +166,14 @@ async def run(settings: Settings) -> int:
     async def start(bot: Tribune) -> int:
         # Open the store before Discord: a broken or too-new database is reported at once.
         await bot.open_store()
-        await bot.start(settings.discord_token or "")
+        single = SingleProcessLock(settings.database.file) if settings.database.file is not None else None
+        if single is not None:
+            single.acquire()  # SQLite serves one process: a second one is refused with what to do instead
+        try:
+            await bot.start(settings.discord_token or "")
+        finally:
+            if single is not None:
+                single.release()
         return EXIT_OK
 
     return await with_bot(settings, start)
@@ -216,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(t("cli.settings_invalid", error=exc))
     setup_logging(settings)
     if args.command == "migrate":
-        return asyncio.run(migrate(settings))
+        return asyncio.run(migrate(settings, args.copy_from))
     if args.command == "web":
         try:
             return asyncio.run(serve_web(settings))

@@ -10,6 +10,11 @@ def to_datetime(ts: int | None) -> datetime | None:
     return None if ts is None else datetime.fromtimestamp(ts, UTC)
 
 
+def at(ts: int) -> datetime:
+    """A stored Unix timestamp of a NOT NULL column as an aware UTC datetime."""
+    return datetime.fromtimestamp(ts, UTC)
+
+
 def to_ts(moment: datetime) -> int:
     """An aware datetime as stored Unix seconds."""
     if moment.tzinfo is None:

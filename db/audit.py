@@ -9,7 +9,7 @@ from typing import Any
 
 import aiosqlite
 
-from db._rows import to_datetime, to_ts
+from db._rows import at, to_ts
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ def _entry(row: aiosqlite.Row) -> AuditEntry:
         action=row["action"],
         target=row["target"],
         details=json.loads(row["details"]),
-        created_at=to_datetime(row["created_at"]),  # type: ignore[arg-type]
+        created_at=at(row["created_at"]),
     )
 
 

@@ -1,4 +1,7 @@
-"""The store: one SQLite database behind aiosqlite, its transactions and its migrations."""
+"""The store: one SQLite database behind aiosqlite, its transactions and its migrations.
+
+A `postgres` location gives a `db.postgres.PostgresDatabase` instead: the same API on asyncpg.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +26,8 @@ log = logging.getLogger(__name__)
 MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 CONNECTION_PRAGMAS = ("busy_timeout=5000", "foreign_keys=ON", "synchronous=NORMAL")
 T = TypeVar("T")
+# The one integrity error of the store, whatever the engine: PostgreSQL's are raised as this type too.
+IntegrityError = sqlite3.IntegrityError
 _memory_names = itertools.count(1)
 
 
@@ -30,10 +35,14 @@ class DatabaseError(RuntimeError):
     """The store cannot be used as it is (newer than the code, unreadable file…)."""
 
 
-def available_migrations() -> list[tuple[int, str, str]]:
-    """The shipped migrations as (version, file name, SQL), in order; versions must be 1, 2, 3…"""
+def available_migrations(dialect: str = "sqlite") -> list[tuple[int, str, str]]:
+    """The shipped migrations of a dialect as (version, file name, SQL), in order; versions must be 1, 2, 3…
+
+    SQLite's live in `db/migrations/`, PostgreSQL's in `db/migrations/postgres/`, with the same numbers.
+    """
     found = []
-    for entry in resources.files("db.migrations").iterdir():
+    package = "db.migrations" if dialect == "sqlite" else f"db.migrations.{dialect}"
+    for entry in resources.files(package).iterdir():
         match = MIGRATION_NAME.match(entry.name)
         if match:
             found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
@@ -54,7 +63,18 @@ class Database:
     of FULL's fsync cost.
     """
 
-    def __init__(self, location: DatabaseLocation) -> None:
+    dialect = "sqlite"
+
+    def __new__(cls, location: DatabaseLocation, pool_size: int = 10) -> Database:
+        if location.is_postgres and cls is Database:
+            from db.postgres import PostgresDatabase  # asyncpg is only imported by deployments that use it
+
+            instance: Database = object.__new__(PostgresDatabase)
+            return instance
+        return super().__new__(cls)
+
+    def __init__(self, location: DatabaseLocation, pool_size: int = 10) -> None:
+        """`pool_size`: connections of a PostgreSQL store (TRIBUNE_DB_POOL_SIZE); SQLite has its own two."""
         self.location = location
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None

@@ -79,7 +79,7 @@ class DebateQueries:
         async with self.conn.execute(
             f"SELECT * FROM (SELECT o.id, o.member_id, o.text, o.thread_id, o.message_id, {useful} AS useful, "
             f"{votes} AS positions FROM opinions o WHERE o.article_id = ? AND o.guild_id = ? AND o.hidden = 0 "
-            "ORDER BY o.id DESC LIMIT ?) ORDER BY id",
+            "ORDER BY o.id DESC LIMIT ?) AS latest ORDER BY id",
             params,
         ) as cur:
             rows = await cur.fetchall()

@@ -10,7 +10,7 @@ from typing import Any
 
 import aiosqlite
 
-from db._rows import to_datetime, to_ts
+from db._rows import at, to_datetime, to_ts
 from db.polls import PollOption
 
 
@@ -35,13 +35,13 @@ def _record(row: aiosqlite.Row) -> DigestRecord:
         id=row["id"],
         guild_id=row["guild_id"],
         week=row["week"],
-        period_start=to_datetime(row["period_start"]),  # type: ignore[arg-type]
-        period_end=to_datetime(row["period_end"]),  # type: ignore[arg-type]
+        period_start=at(row["period_start"]),
+        period_end=at(row["period_end"]),
         status=row["status"],
         channel_id=row["channel_id"],
         message_ids=json.loads(row["message_ids"]),
         totals=json.loads(row["totals"]),
-        claimed_at=to_datetime(row["claimed_at"]),  # type: ignore[arg-type]
+        claimed_at=at(row["claimed_at"]),
         posted_at=to_datetime(row["posted_at"]),
         post_token=row["post_token"],
     )
@@ -224,7 +224,8 @@ class DigestQueries:
         multiple_ids = [r["id"] for r in rows if r["multiple"]]
         if multiple_ids:
             async with self.conn.execute(
-                "SELECT j.value, (SELECT count(*) FROM (SELECT DISTINCT voter FROM votes WHERE poll_id = j.value)) "
+                "SELECT j.value, "
+                "(SELECT count(*) FROM (SELECT DISTINCT voter FROM votes WHERE poll_id = j.value) AS d) "
                 "FROM json_each(?) j",
                 (_id_list(multiple_ids),),
             ) as cur:
@@ -241,7 +242,7 @@ class DigestQueries:
                 channel_id=r["channel_id"],
                 message_id=r["message_id"],
                 thread_id=r["thread_id"],
-                created_at=to_datetime(r["created_at"]),  # type: ignore[arg-type]
+                created_at=at(r["created_at"]),
                 closed_at=to_datetime(r["closed_at"]),
                 options=tuple(options.get(r["id"], ())),
                 per_option=per_option.get(r["id"], {}),
@@ -292,8 +293,9 @@ class DigestQueries:
             "  FROM (SELECT o.id, o.article_id, o.member_id, o.text, o.thread_id, o.message_id, o.created_at,"
             "          (SELECT count(*) FROM opinion_marks m WHERE m.opinion_id = o.id) AS useful"
             "        FROM opinions o"
-            "        WHERE o.article_id IN (SELECT value FROM json_each(?)) AND o.guild_id = ? AND o.hidden = 0)"
-            ") WHERE rank <= ? ORDER BY article_id, rank",
+            "        WHERE o.article_id IN (SELECT value FROM json_each(?)) AND o.guild_id = ? AND o.hidden = 0"
+            "  ) AS marked"
+            ") AS ranked WHERE rank <= ? ORDER BY article_id, rank",
             (ids, guild_id, limit),
         ) as cur:
             for r in await cur.fetchall():
@@ -305,7 +307,7 @@ class DigestQueries:
                         text=r["text"],
                         thread_id=r["thread_id"],
                         message_id=r["message_id"],
-                        created_at=to_datetime(r["created_at"]),  # type: ignore[arg-type]
+                        created_at=at(r["created_at"]),
                         useful=r["useful"],
                         rank=r["rank"],
                     )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
 from db._rows import to_datetime, to_ts
+from db.leases import skip_locked
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,28 @@ class FeedStore:
             "SELECT * FROM feeds WHERE next_check_at <= ? ORDER BY next_check_at LIMIT ?", (to_ts(now), limit)
         ) as cur:
             return [_feed(r) for r in await cur.fetchall()]
+
+    async def claim_due(
+        self, now: datetime, lease_seconds: int, shards: tuple[Sequence[int], int] | None = None, limit: int = 20
+    ) -> list[Feed]:
+        """Due feeds taken by this process: their next check moves `lease_seconds` ahead in the same statement,
+        so no other process sees them due; a process killed mid-check leaves them due again when it ends.
+
+        `shards` = (shard ids, shard count): only the feeds of servers on these shards (Discord routes a
+        server to shard `(guild_id >> 22) % count`), which this process can post to.
+        """
+        ts = to_ts(now)
+        where, params = "next_check_at <= ?", [ts]
+        if shards is not None:
+            ids, count = shards
+            where += f" AND ((guild_id >> 22) % ?) IN ({', '.join('?' for _ in ids)})"
+            params += [count, *ids]
+        async with self.conn.execute(
+            f"UPDATE feeds SET next_check_at = ? WHERE id IN (SELECT id FROM feeds WHERE {where} "
+            f"ORDER BY next_check_at LIMIT ?{skip_locked(self.conn)}) RETURNING *",
+            [ts + lease_seconds, *params, limit],
+        ) as cur:
+            return sorted((_feed(r) for r in await cur.fetchall()), key=lambda f: f.id)
 
     async def record_success(
         self,

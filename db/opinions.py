@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from db._rows import to_datetime, to_ts
+from db._rows import at, to_ts
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,8 @@ def _opinion(row: aiosqlite.Row) -> Opinion:
         hidden=bool(row["hidden"]),
         hidden_by=row["hidden_by"],
         hidden_reason=row["hidden_reason"],
-        created_at=to_datetime(row["created_at"]),  # type: ignore[arg-type]
-        updated_at=to_datetime(row["updated_at"]),  # type: ignore[arg-type]
+        created_at=at(row["created_at"]),
+        updated_at=at(row["updated_at"]),
         useful=row["useful"],
         edit_count=row["edit_count"],
     )
@@ -67,7 +67,8 @@ class OpinionStore:
         await self.conn.execute(
             "INSERT INTO opinions (guild_id, article_id, member_id, text, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (article_id, member_id) "
-            "DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at, edit_count = edit_count + 1",
+            "DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at, "
+            "edit_count = opinions.edit_count + 1",
             (guild_id, article_id, member_id, text, to_ts(now), to_ts(now)),
         )
         opinion = await self.of_member(article_id, member_id)
@@ -192,4 +193,4 @@ class OpinionStore:
             "WHERE o.guild_id = ? AND m.member_id = ? ORDER BY m.marked_at",
             (guild_id, member_id),
         ) as cur:
-            return [(r[0], to_datetime(r[1])) for r in await cur.fetchall()]  # type: ignore[misc]
+            return [(r[0], at(r[1])) for r in await cur.fetchall()]

@@ -8,7 +8,11 @@ from datetime import datetime
 
 import aiosqlite
 
-from db._rows import to_datetime, to_ts
+from db._rows import at, to_datetime, to_ts
+from db.leases import skip_locked
+
+# How long a close may take before its owed results are free for another process to post.
+CLOSE_CLAIM_SECONDS = 120
 
 POLL_COLUMNS = (
     "id, guild_id, article_id, question, kind, mode, multiple, anonymous, role_id, status, channel_id, "
@@ -107,8 +111,8 @@ def _poll(row: aiosqlite.Row, options: Iterable[PollOption]) -> Poll:
         message_id=row["message_id"],
         thread_id=row["thread_id"],
         created_by=row["created_by"],
-        created_at=to_datetime(row["created_at"]),  # type: ignore[arg-type]
-        closes_at=to_datetime(row["closes_at"]),  # type: ignore[arg-type]
+        created_at=at(row["created_at"]),
+        closes_at=at(row["closes_at"]),
         closed_at=to_datetime(row["closed_at"]),
         options=tuple(options),
         results_visibility=row["results_visibility"],
@@ -146,7 +150,9 @@ class PollStore:
             ),
         ) as cur:
             row = await cur.fetchone()
-        poll_id = int(row[0])  # type: ignore[index]
+        if row is None:  # RETURNING always gives the new row; an engine that did not would lose the poll
+            raise RuntimeError("INSERT INTO polls … RETURNING id returned no row")
+        poll_id = int(row[0])
         await self.conn.executemany(
             "INSERT INTO poll_options (poll_id, position, label, score) VALUES (?, ?, ?, ?)",
             [(poll_id, o.position, o.label, o.score) for o in new.options],
@@ -216,14 +222,16 @@ class PollStore:
         if row is None:
             return None
         await self.conn.execute(
-            "UPDATE polls SET results_visibility = ?, render_pending = 1 WHERE id = ?", (mode, poll_id)
+            "UPDATE polls SET results_visibility = ?, render_pending = 1, tally_version = tally_version + 1 "
+            "WHERE id = ?",
+            (mode, poll_id),
         )
         return str(row[0])
 
     async def publish_results(self, poll_id: int) -> bool:
         """Reveal the results to everyone; False if they were already published (or the poll is gone)."""
         cur = await self.conn.execute(
-            "UPDATE polls SET results_published = 1, render_pending = 1 "
+            "UPDATE polls SET results_published = 1, render_pending = 1, tally_version = tally_version + 1 "
             "WHERE id = ? AND results_published = 0 AND status != 'deleted'",
             (poll_id,),
         )
@@ -295,10 +303,32 @@ class PollStore:
             return [r[0] for r in await cur.fetchall()]
 
     async def mark_render_pending(self, poll_id: int) -> None:
-        await self.conn.execute("UPDATE polls SET render_pending = 1 WHERE id = ?", (poll_id,))
+        await self.conn.execute(
+            "UPDATE polls SET render_pending = 1, tally_version = tally_version + 1 WHERE id = ?", (poll_id,)
+        )
 
-    async def mark_rendered(self, poll_id: int) -> None:
-        await self.conn.execute("UPDATE polls SET render_pending = 0 WHERE id = ?", (poll_id,))
+    async def mark_rendered(self, poll_id: int, version: int | None = None) -> bool:
+        """The message shows the poll's state; with `version` (read by `tally_version` before the render),
+        only if no newer render was recorded meanwhile — by another process. False: a newer one was on the
+        message and ours replaced it; nothing is written and the caller renders again (the newest comes back)."""
+        if version is None:
+            await self.conn.execute("UPDATE polls SET render_pending = 0 WHERE id = ?", (poll_id,))
+            return True
+        cur = await self.conn.execute(
+            "UPDATE polls SET rendered_version = ?, "
+            "render_pending = CASE WHEN tally_version > ? THEN 1 ELSE 0 END "
+            "WHERE id = ? AND rendered_version <= ?",
+            (version, version, poll_id, version),
+        )
+        return cur.rowcount == 1
+
+    async def tally_version(self, poll_id: int) -> tuple[int, int]:
+        """(the tally's version, the version on the message); read before building a render."""
+        async with self.conn.execute(
+            "SELECT tally_version, rendered_version FROM polls WHERE id = ?", (poll_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
 
     async def render_pending(self) -> list[int]:
         """Polls whose latest tally may not be on their message yet (e.g. after a crash)."""
@@ -321,7 +351,7 @@ class PollStore:
             "SELECT voter, position, voted_at FROM votes WHERE poll_id = ? ORDER BY voted_at, voter, position",
             (poll_id,),
         ) as cur:
-            return [StoredVote(r[0], r[1], to_datetime(r[2])) for r in await cur.fetchall()]  # type: ignore[arg-type]
+            return [StoredVote(r[0], r[1], at(r[2])) for r in await cur.fetchall()]
 
     async def votes_of(self, keys: Sequence[tuple[int, str]]) -> list[tuple[int, str, bool, int, str, datetime]]:
         """(poll id, question, anonymous, position, answer, time) of the votes held under these (poll, voter) keys.
@@ -329,7 +359,7 @@ class PollStore:
         A member's key differs per poll for anonymous polls, hence pairs; they are sent in chunks so
         a server with thousands of polls stays within SQLite's parameter limit.
         """
-        found = []
+        found: list[tuple[int, str, bool, int, str, datetime]] = []
         for start in range(0, len(keys), 400):
             chunk = keys[start : start + 400]
             values = ", ".join("(?, ?)" for _ in chunk)
@@ -343,8 +373,8 @@ class PollStore:
                 "ORDER BY v.voted_at, p.id, v.position",
                 params,
             ) as cur:
-                found += [(r[0], r[1], bool(r[2]), r[3], r[4], to_datetime(r[5])) for r in await cur.fetchall()]
-        return found  # type: ignore[return-value]
+                found += [(r[0], r[1], bool(r[2]), r[3], r[4], at(r[5])) for r in await cur.fetchall()]
+        return found
 
     async def poll_keys_of_guild(self, guild_id: int) -> list[tuple[int, bool]]:
         """(poll id, anonymous) of every poll of a server, deleted ones included (members' data lives on)."""
@@ -360,17 +390,66 @@ class PollStore:
 
     # --- life cycle ------------------------------------------------------------------------------------
 
-    async def close(self, poll_id: int, now: datetime, results_token: str | None = None) -> bool:
+    async def close(
+        self, poll_id: int, now: datetime, results_token: str | None = None, holder: str | None = None
+    ) -> bool:
         """Close an open poll; False if it was not open (already closed, deleted, unknown).
 
-        With `results_token`, the final-results message is owed from this commit on (see `pending_results`).
+        With `results_token`, the final-results message is owed from this commit on (see `pending_results`);
+        the closing process (`holder`) keeps it for CLOSE_CLAIM_SECONDS, so no other process posts it meanwhile.
+        Two processes closing at once: the second UPDATE waits for the first and then finds it closed.
         """
         cur = await self.conn.execute(
             "UPDATE polls SET status = 'closed', closed_at = ?, render_pending = 1, results_token = ?, "
-            "results_pending = ?, results_message_id = NULL WHERE id = ? AND status = 'open'",
-            (to_ts(now), results_token, int(results_token is not None), poll_id),
+            "results_pending = ?, results_message_id = NULL, tally_version = tally_version + 1, "
+            "claimed_by = ?, claim_expires_at = ? WHERE id = ? AND status = 'open'",
+            (
+                to_ts(now),
+                results_token,
+                int(results_token is not None),
+                holder or f"close:{results_token}",
+                to_ts(now) + CLOSE_CLAIM_SECONDS,
+                poll_id,
+            ),
         )
         return cur.rowcount == 1
+
+    async def claim_due(self, now: datetime, holder: str, ttl_seconds: int, limit: int = 100) -> list[int]:
+        """Claim open polls past their deadline for `holder` (oldest deadline first), for `ttl_seconds`.
+
+        Rows another process is claiming right now are skipped (not waited for); a claim whose holder died
+        expires and is taken again. Its own live claims are returned again to the same holder.
+        """
+        ts = to_ts(now)
+        async with self.conn.execute(
+            "UPDATE polls SET claimed_by = ?, claim_expires_at = ? WHERE id IN ("
+            "SELECT id FROM polls WHERE status = 'open' AND closes_at <= ? "
+            "AND (claim_expires_at IS NULL OR claim_expires_at <= ? OR claimed_by = ?) "
+            f"ORDER BY closes_at LIMIT ?{skip_locked(self.conn)}) RETURNING id, closes_at",
+            (holder, ts + ttl_seconds, ts, ts, holder, limit),
+        ) as cur:
+            return [r[0] for r in sorted(await cur.fetchall(), key=lambda r: (r[1], r[0]))]
+
+    async def claim_pending_results(
+        self, now: datetime, holder: str, ttl_seconds: int, limit: int = 100
+    ) -> list[PendingResults]:
+        """`pending_results`, claimed for `holder`: owed results no live process is posting."""
+        ts = to_ts(now)
+        async with self.conn.execute(
+            "UPDATE polls SET claimed_by = ?, claim_expires_at = ? WHERE id IN ("
+            "SELECT id FROM polls WHERE results_pending = 1 AND status = 'closed' "
+            "AND (claim_expires_at IS NULL OR claim_expires_at <= ? OR claimed_by = ?) "
+            f"ORDER BY id LIMIT ?{skip_locked(self.conn)}) RETURNING id, results_token, closed_at",
+            (holder, ts + ttl_seconds, ts, holder, limit),
+        ) as cur:
+            rows = sorted(await cur.fetchall(), key=lambda r: r[0])
+        return [PendingResults(r[0], r[1], at(r[2])) for r in rows]
+
+    async def release_claim(self, poll_id: int, holder: str) -> None:
+        await self.conn.execute(
+            "UPDATE polls SET claimed_by = NULL, claim_expires_at = NULL WHERE id = ? AND claimed_by = ?",
+            (poll_id, holder),
+        )
 
     async def pending_results(self, limit: int = 100) -> list[PendingResults]:
         """Closed polls whose final results are not recorded as posted: a crash, or Discord refused them."""
@@ -379,7 +458,7 @@ class PollStore:
             "WHERE results_pending = 1 AND status = 'closed' ORDER BY id LIMIT ?",
             (limit,),
         ) as cur:
-            return [PendingResults(r[0], r[1], to_datetime(r[2])) for r in await cur.fetchall()]  # type: ignore[arg-type]
+            return [PendingResults(r[0], r[1], at(r[2])) for r in await cur.fetchall()]
 
     async def results_delivered(self, poll_id: int, message_id: int | None) -> None:
         """The final results are posted (`message_id`), or there is nowhere left to post them (None)."""
@@ -391,6 +470,7 @@ class PollStore:
         """Reopen a closed poll until `closes_at`; False if it was not closed."""
         cur = await self.conn.execute(
             "UPDATE polls SET status = 'open', closed_at = NULL, closes_at = ?, render_pending = 1, "
+            "tally_version = tally_version + 1, claimed_by = NULL, claim_expires_at = NULL, "
             "results_pending = 0 WHERE id = ? AND status = 'closed'",
             (to_ts(closes_at), poll_id),
         )

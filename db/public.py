@@ -9,7 +9,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from db._rows import to_datetime, to_ts
+from db._rows import at, to_datetime, to_ts
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def _link(row: aiosqlite.Row) -> PublicLink:
         kind=row["kind"],
         item_id=row["item_id"],
         guild_id=row["guild_id"],
-        created_at=to_datetime(row["created_at"]),  # type: ignore[arg-type]
+        created_at=at(row["created_at"]),
     )
 
 

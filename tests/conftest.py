@@ -15,7 +15,7 @@ from bot.settings import Settings
 from db.database import Database
 from tests.discord_emulator import DiscordEmulator, connect_bot, sync_commands
 
-pytest_plugins = ["tests.discord_emulator.pytest_plugin"]
+pytest_plugins = ["tests.discord_emulator.pytest_plugin", "tests.postgres_server"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

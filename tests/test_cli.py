@@ -48,7 +48,7 @@ def test_token_is_read_from_dotenv_in_the_working_directory(tmp_path: Path) -> N
 
 def test_bad_database_url_exits_2_with_a_clear_message(tmp_path: Path) -> None:
     for url, fragment in (
-        ("postgresql://db/tribune", "PostgreSQL n'est pas encore pris en charge"),
+        ("postgresql://127.0.0.1:1/tribune", "TRIBUNE_SECRET est obligatoire avec PostgreSQL"),
         ("ftp://x", "n'est pas reconnue"),
         ("sqlite:///", "ne nomme aucun fichier"),
         (f"sqlite:///{tmp_path}/missing/dir/t.db", "n'existe pas"),
@@ -58,6 +58,13 @@ def test_bad_database_url_exits_2_with_a_clear_message(tmp_path: Path) -> None:
         assert fragment in result.stderr, (url, result.stderr)
         assert "Traceback" not in result.stderr
         assert "secret-token-value" not in result.stderr + result.stdout
+
+
+def test_an_unreachable_postgresql_exits_2_without_showing_its_password(tmp_path: Path) -> None:
+    url = "postgresql://tribune:pg-password@127.0.0.1:1/tribune"
+    result = run_cli("migrate", cwd=tmp_path, DATABASE_URL=url, TRIBUNE_SECRET="k")
+    assert result.returncode == 2 and "PostgreSQL" in result.stderr and "Traceback" not in result.stderr
+    assert "pg-password" not in result.stderr + result.stdout
 
 
 def test_migrate_creates_the_schema_and_prints_its_version(tmp_path: Path) -> None:
@@ -114,3 +121,17 @@ async def test_web_serves_the_published_results_of_the_same_database_on_its_own(
     finally:
         process.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(process.wait(), timeout=30) == 0
+
+
+def test_a_second_bot_process_on_one_sqlite_store_is_refused(tmp_path: Path) -> None:
+    from db.leases import SingleProcessLock
+
+    running = SingleProcessLock(tmp_path / "tribune.db")  # the first process, holding the store
+    running.acquire()
+    try:
+        result = run_cli("run", cwd=tmp_path, DISCORD_TOKEN="token-never-used")
+    finally:
+        running.release()
+    assert result.returncode == 2, result.stderr
+    assert "SQLite n'admet qu'un processus" in result.stderr and "PostgreSQL" in result.stderr
+    assert "Traceback" not in result.stderr

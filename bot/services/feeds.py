@@ -74,8 +74,10 @@ class FeedService:
 
     async def poll_feeds(self) -> int:
         """Check every feed whose time has come; returns how many articles were posted."""
-        async with self.bot.db.read() as conn:
-            due = await FeedStore(conn).due(self.bot.now())
+        # Taken in the store: no other process checks these feeds until the lease ends (a crash frees them).
+        lease = int(FEED_LOOP_SECONDS + 2 * self.bot.settings.fetch_timeout)
+        async with self.bot.db.transaction() as conn:
+            due = await FeedStore(conn).claim_due(self.bot.now(), lease, shards=self.bot.owned_shards())
         posted = 0
         for feed in due:
             posted += await self.check_feed(feed)

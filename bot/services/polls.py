@@ -45,7 +45,7 @@ from cogs.opinions.views import OpinionButton
 from cogs.polls.views import message_embeds, message_view, results_block
 from db.articles import Article, ArticleStore, NewArticle
 from db.guild_settings import GuildSettingsStore
-from db.polls import NewPoll, Poll, PollStore
+from db.polls import CLOSE_CLAIM_SECONDS, NewPoll, Poll, PollStore
 
 if TYPE_CHECKING:
     from bot.client import Tribune
@@ -188,6 +188,8 @@ class PollService:
     async def _apply_render(self, key: Hashable) -> None:
         assert isinstance(key, int)
         poll_id = key
+        async with self.bot.db.read() as conn:  # read before the snapshot: the render is at least this new
+            version, _ = await PollStore(conn).tally_version(poll_id)
         snapshot = await self.snapshot(poll_id)
         poll = snapshot.poll if snapshot is not None else None
         if snapshot is None or poll is None or poll.status == "deleted" or poll.message_id is None:
@@ -212,7 +214,8 @@ class PollService:
             else:
                 raise
         async with self.bot.db.transaction() as conn:
-            await PollStore(conn).mark_rendered(poll_id)
+            if not await PollStore(conn).mark_rendered(poll_id, version):
+                self.request_render(poll)  # a newer render landed meanwhile: ours was older, put the newest back
 
     async def resume_pending_renders(self) -> None:
         """Polls whose last tally never reached Discord (crash, shutdown) are edited again."""
@@ -326,8 +329,8 @@ class PollService:
         """Close every open poll past its deadline (including those that expired while the bot was down)."""
         await self.resolve_pending_results()
         now = self.bot.now()
-        async with self.bot.db.read() as conn:
-            due = await PollStore(conn).due(now, limit=200)
+        async with self.bot.db.transaction() as conn:  # claimed: another process skips these (db/leases.py)
+            due = await PollStore(conn).claim_due(now, self.bot.holder, max(10, int(self.bot.close_loop_seconds)))
         closed = []
         for poll_id in due:
             if await self.close(poll_id):
@@ -350,7 +353,8 @@ class PollService:
             if before is not None and before.mode == "native" and before.status == "open":
                 await self.end_native(before)
             async with self.bot.db.transaction() as conn:
-                if not await PollStore(conn).close(poll_id, self.bot.now(), results_token=token):
+                closing = PollStore(conn).close(poll_id, self.bot.now(), results_token=token, holder=self.bot.holder)
+                if not await closing:
                     return False
             self.recorder.forget_poll(poll_id)
             snapshot = await self.snapshot(poll_id)
@@ -461,8 +465,8 @@ class PollService:
 
     async def resolve_pending_results(self) -> None:
         """Final results owed by polls closed before a crash: recorded if they went out, else posted once."""
-        async with self.bot.db.read() as conn:
-            pending = await PollStore(conn).pending_results()
+        async with self.bot.db.transaction() as conn:  # owed results no live process is posting
+            pending = await PollStore(conn).claim_pending_results(self.bot.now(), self.bot.holder, CLOSE_CLAIM_SECONDS)
         for owed in pending:
             if owed.poll_id in self.delivering:
                 continue  # being posted right now by this process

@@ -104,10 +104,12 @@ async def test_anonymous_votes_store_no_member_id(db: Database, tmp_path: Path) 
     await recorder.submit(VoteRequest(poll_id, 987654321012345678, 0))
     await recorder.submit(VoteRequest(public_id, 987654321012345678, 0))
     await recorder.stop()
-    raw = sqlite3.connect(tmp_path / "tribune.db")
-    anonymous_voters = [r[0] for r in raw.execute("SELECT voter FROM votes WHERE poll_id = ?", (poll_id,))]
+    async with db.read() as raw:  # the rows as stored, on either engine
+        async with raw.execute("SELECT voter FROM votes WHERE poll_id = ?", (poll_id,)) as cur:
+            anonymous_voters = [r[0] for r in await cur.fetchall()]
+        async with raw.execute("SELECT voter FROM votes WHERE poll_id = ?", (public_id,)) as cur:
+            public_voters = [r[0] for r in await cur.fetchall()]
     assert len(anonymous_voters) == 1 and "987654321012345678" not in anonymous_voters[0]
-    public_voters = [r[0] for r in raw.execute("SELECT voter FROM votes WHERE poll_id = ?", (public_id,))]
     assert public_voters == ["987654321012345678"]
 
 
@@ -150,3 +152,31 @@ def test_an_acknowledged_vote_survives_a_killed_process(tmp_path: Path) -> None:
     child.wait(timeout=10)
     rows = sqlite3.connect(db_path).execute("SELECT position FROM votes").fetchall()
     assert rows == [(1,)]
+
+
+async def test_a_refused_write_in_a_batch_undoes_only_itself(db: Database) -> None:
+    """Each vote of a group commit in its own savepoint; on PostgreSQL the batch first runs without them and
+    is run again with them when one vote fails (db/postgres.py, RetryWithSavepoints)."""
+    from db.votes import VoteWriter
+
+    poll_id = await create(db)
+    runs: list[int] = []
+
+    def work(conn: object) -> list[bool]:
+        runs.append(1)
+        writer, outcomes = VoteWriter(conn), []
+        for voter, position in (("a", 0), ("b", 9), ("c", 1)):  # 9: no such answer (foreign key)
+            writer.savepoint()
+            try:
+                writer.add(poll_id, voter, position, 0)
+            except sqlite3.IntegrityError:
+                writer.rollback_to_savepoint()
+                outcomes.append(False)
+            else:
+                outcomes.append(True)
+            writer.release()
+        return outcomes
+
+    assert await db.run_in_writer(work) == [True, False, True]
+    assert await counts(db, poll_id) == {0: 1, 1: 1}
+    assert len(runs) == (2 if db.dialect == "postgres" else 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import time
 import traceback
 import zlib
 from collections import deque
@@ -119,6 +120,11 @@ class Gateway:
         self.sessions: dict[str, GatewaySession] = {}
         self.connections: list[GatewayConnection] = []
         self.identify_count = 0
+        # What GET /gateway/bot answers (AutoShardedClient reads them), and every IDENTIFY's (monotonic
+        # time, shard id, shard count): tests check the pacing of several bot processes from it.
+        self.recommended_shards = 1
+        self.max_concurrency = 1
+        self.identifies: list[tuple[float, int, int]] = []
         self.resume_count = 0
         self.allowed_intents: int | None = None  # None: privileged intents are enabled for the app
         self._open = asyncio.Event()
@@ -144,6 +150,8 @@ class Gateway:
                 continue
             if guild_id is not None and not self._in_shard(session, guild_id):
                 continue
+            if guild_id is None and session.shard[0] != 0:
+                continue  # direct messages and other events of no server go to shard 0 only, as on Discord
             payload = data(session) if callable(data) else data
             if payload is not None:
                 session.dispatch(event, payload)
@@ -293,6 +301,7 @@ class Gateway:
             await self._close(conn, 4010, "Invalid shard.")
             return
         self.identify_count += 1
+        self.identifies.append((time.monotonic(), shard[0], shard[1]))
         session = GatewaySession(session_id=secrets.token_hex(16), intents=intents, shard=(shard[0], shard[1]))
         session.presence = data.get("presence")
         self.sessions[session.session_id] = session

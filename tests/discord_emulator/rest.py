@@ -429,12 +429,12 @@ class RestApi:
         return Reply(
             body={
                 "url": self.emu.gateway_url,
-                "shards": 1,
+                "shards": self.emu.gateway.recommended_shards,
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 999,
                     "reset_after": 0,
-                    "max_concurrency": 1,
+                    "max_concurrency": self.emu.gateway.max_concurrency,
                 },
             }
         )

@@ -87,3 +87,49 @@ def test_web_service_settings() -> None:
     ):
         with pytest.raises(SettingsError, match=name):
             Settings.from_env({name: value})
+
+
+def test_shards_default_to_discords_count_in_one_process() -> None:
+    settings = Settings.from_env({})
+    assert settings.shard_count is None and settings.shard_ids is None and settings.db_pool_size == 10
+
+
+@pytest.mark.parametrize(
+    "ids,expected", [("0,1", (0, 1)), ("0-3", (0, 1, 2, 3)), ("6, 0-1,1", (0, 1, 6)), (None, None)]
+)
+def test_shard_ids_are_lists_and_ranges(ids: str | None, expected: tuple[int, ...] | None) -> None:
+    env = {"TRIBUNE_SHARD_COUNT": "8", "DATABASE_URL": "postgresql://h/t", "TRIBUNE_SECRET": "k"}
+    if ids is not None:
+        env["TRIBUNE_SHARD_IDS"] = ids
+    settings = Settings.from_env(env)
+    assert settings.shard_count == 8 and settings.shard_ids == expected
+
+
+@pytest.mark.parametrize(
+    "env,fragment",
+    [
+        ({"TRIBUNE_SHARD_COUNT": "0"}, "TRIBUNE_SHARD_COUNT"),
+        ({"TRIBUNE_SHARD_IDS": "0"}, "TRIBUNE_SHARD_COUNT"),
+        ({"TRIBUNE_SHARD_COUNT": "2", "TRIBUNE_SHARD_IDS": "2"}, "de 0 à 1"),
+        ({"TRIBUNE_SHARD_COUNT": "4", "TRIBUNE_SHARD_IDS": "3-1"}, "TRIBUNE_SHARD_IDS"),
+        ({"TRIBUNE_SHARD_COUNT": "4", "TRIBUNE_SHARD_IDS": "a"}, "TRIBUNE_SHARD_IDS"),
+        ({"TRIBUNE_SHARD_COUNT": "2", "TRIBUNE_SHARD_IDS": "0"}, "avec SQLite, un seul processus"),
+        ({"TRIBUNE_DB_POOL_SIZE": "1"}, "TRIBUNE_DB_POOL_SIZE"),
+        ({"DATABASE_URL": "postgresql://h/t"}, "TRIBUNE_SECRET"),
+    ],
+)
+def test_bad_shard_and_pool_settings_are_refused(env: dict[str, str], fragment: str) -> None:
+    with pytest.raises(SettingsError, match=fragment):
+        Settings.from_env(env)
+
+
+def test_sqlite_may_run_every_shard_in_its_one_process() -> None:
+    settings = Settings.from_env({"TRIBUNE_SHARD_COUNT": "2", "TRIBUNE_SHARD_IDS": "0-1"})
+    assert settings.shard_ids == (0, 1)
+
+
+def test_a_postgresql_password_never_shows_in_the_settings() -> None:
+    url = "postgresql://tribune:pg-secret@db.example:5432/tribune"
+    settings = Settings.from_env({"DATABASE_URL": url, "TRIBUNE_SECRET": "k"})
+    assert settings.database.is_postgres and settings.database.path == url and settings.database.file is None
+    assert "pg-secret" not in repr(settings) and "pg-secret" not in settings.database.display()

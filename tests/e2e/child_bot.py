@@ -1,8 +1,9 @@
 """The real Tribune bot in a process of its own, on a running emulator, so that a test can SIGKILL it.
 
-Run as ``python -m tests.e2e.child_bot API_URL GATEWAY_URL TOKEN DB_PATH NOW_ISO``. Its clock stands still at
-NOW_ISO; the background loops run every 0.1 s. It prints ``READY`` once connected and ``SETTLED`` after
-a complete pass of the digest schedule, the poll-closing loop and the feed loop.
+Run as ``python -m tests.e2e.child_bot API_URL GATEWAY_URL TOKEN DB_PATH NOW_ISO``; DB_PATH may be a
+``postgresql://`` URL, and TRIBUNE_SHARD_COUNT / TRIBUNE_SHARD_IDS in the environment choose its shards.
+Its clock stands still at NOW_ISO; the background loops run every 0.1 s. It prints ``READY`` once connected
+and ``SETTLED`` after a complete pass of the digest schedule, the poll-closing loop and the feed loop.
 """
 
 from __future__ import annotations
@@ -27,10 +28,17 @@ async def main(api_url: str, gateway_url: str, token: str, db_path: str, now: st
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
     frozen = datetime.fromisoformat(now)
     allow = os.environ.get("TRIBUNE_FETCH_ALLOW", "")
-    settings = Settings.from_env({"DATABASE_URL": f"sqlite:///{db_path}", "TRIBUNE_FETCH_ALLOW": allow})
+    url = db_path if db_path.startswith("postgresql://") else f"sqlite:///{db_path}"
+    env = {"DATABASE_URL": url, "TRIBUNE_FETCH_ALLOW": allow, "TRIBUNE_SECRET": TEST_SECRET.decode()}
+    for name in ("TRIBUNE_SHARD_COUNT", "TRIBUNE_SHARD_IDS"):
+        if os.environ.get(name):
+            env[name] = os.environ[name]
+    settings = Settings.from_env(env)
     bot = Tribune(
         settings,
         Database(settings.database),
+        identify_interval=float(os.environ.get("TRIBUNE_TEST_IDENTIFY_INTERVAL", "0.1")),
+        shard_lease_seconds=2.0,
         secret=TEST_SECRET,
         clock=lambda: frozen,
         digest_loop_seconds=0.1,
@@ -42,6 +50,7 @@ async def main(api_url: str, gateway_url: str, token: str, db_path: str, now: st
     async def report() -> None:
         await bot.wait_until_ready()
         print("READY", flush=True)
+        print("GUILDS " + ",".join(str(g.id) for g in sorted(bot.guilds, key=lambda g: g.id)), flush=True)
         digest, polls, feeds = bot.digest, bot.polls, bot.feeds
         while min(digest.schedule_runs, polls.close_runs, feeds.check_runs) < 1:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
