@@ -53,6 +53,15 @@ def available_migrations(dialect: str = "sqlite") -> list[tuple[int, str, str]]:
     return found
 
 
+def refuse_newer_schema(current: int, latest: int) -> None:
+    """A database written by a newer Tribune is refused rather than guessed at (both dialects)."""
+    if current > latest:
+        raise DatabaseError(
+            f"la base de données est au schéma {current}, plus récent que celui de ce code ({latest}) : "
+            "mettez Tribune à jour au lieu de revenir en arrière"
+        )
+
+
 class Database:
     """One writer connection (serialised transactions), one reader connection (WAL snapshots), and a
     synchronous writer on its own thread for hot paths that run many small statements (`run_in_writer`).
@@ -212,11 +221,7 @@ class Database:
         migrations = available_migrations()
         latest = migrations[-1][0] if migrations else 0
         current = await self.schema_version()
-        if current > latest:
-            raise DatabaseError(
-                f"la base de données est au schéma {current}, plus récent que celui de ce code ({latest}) : "
-                "mettez Tribune à jour au lieu de revenir en arrière"
-            )
+        refuse_newer_schema(current, latest)
         for version, name, sql in migrations:
             if version <= current:
                 continue

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from db.database import Database, DatabaseError, IntegrityError, available_migrations, log
+from db.database import Database, DatabaseError, IntegrityError, available_migrations, log, refuse_newer_schema
 from db.location import DatabaseLocation
 
 # What the pool lends (a proxy) or a plain connection: the same API for the repositories.
@@ -353,11 +353,7 @@ class PostgresDatabase(Database):
                     "(version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)"
                 )
                 current = int(await raw.fetchval("SELECT coalesce(max(version), 0) FROM tribune_schema"))
-                if current > latest:
-                    raise DatabaseError(
-                        f"la base de données est au schéma {current}, plus récent que celui de ce code ({latest}) : "
-                        "mettez Tribune à jour au lieu de revenir en arrière"
-                    )
+                refuse_newer_schema(current, latest)
                 for version, name, sql in migrations:
                     if version <= current:
                         continue
