@@ -199,7 +199,7 @@ async def measure() -> GroupResult:
 
 
 def run() -> GroupResult:
-    return timed_group(measure)
+    return timed_group(measure, harness_on_uvloop=True)
 
 
 if __name__ == "__main__":

@@ -11,12 +11,15 @@
   ``synchronous=NORMAL``, same pragmas), one transaction per vote. Next to it, the store's own vote write:
   ``VoteRecorder.submit`` on a ``Database``, sequential and 200 in flight.
 
+The bot (Tribune or the ack-only bot) runs in a process of its own (bench/process.py), the emulator in the
+bench process; each is measured on two runtime stacks from the same install: `[speed]`, the default install
+(uvloop, orjson, zstd-stream gateway), and `[stock]`, plain discord.py (asyncio's loop, json, zlib-stream).
+
 Click→ack latency is the emulator's own figure: ``CallbackRecord.elapsed`` = the monotonic time from the
 moment the emulator dispatched INTERACTION_CREATE (``InteractionRecord.created``) to the moment it received
 the interaction callback. Throughput is clicks divided by the wall time from the first click to the last
-acknowledgement, so it includes the emulator building the click payloads (it shares the event loop with
-the bot, as it does in the tests). Every session first runs an unmeasured warm-up round (the bot's HTTP
-connection pool opens its 200 keep-alive connections then).
+acknowledgement, so it includes the emulator building the click payloads (in its own process, on the other
+core). Every session first runs an unmeasured warm-up round (the bot's HTTP connection pool opens then).
 """
 
 from __future__ import annotations
@@ -466,7 +469,7 @@ async def measure() -> GroupResult:
 
 
 def run() -> GroupResult:
-    return timed_group(measure)
+    return timed_group(measure, harness_on_uvloop=True)
 
 
 if __name__ == "__main__":

@@ -108,7 +108,7 @@ async def reply_to_click(http: discord.http.HTTPClient, interaction_id: int, tok
     url = f"{discord.http.Route.BASE}/interactions/{interaction_id}/{token}/callback"
     session = http._HTTPClient__session  # type: ignore[attr-defined]  # discord.py's webhook adapter uses it too
     headers = {"Content-Type": "application/json", "User-Agent": http.user_agent}
-    async with session.post(url, data=discord.utils._to_json(body), headers=headers) as response:
+    async with session.post(url, data=discord.utils._to_json(body).encode(), headers=headers) as response:
         if response.status >= 400:
             raise discord.HTTPException(response, await response.text())
 
