@@ -18,7 +18,6 @@ from datetime import datetime
 from bot.polls.voting import decide_vote, voter_key
 from db._rows import to_ts
 from db.database import Database
-from db.polls import PollOption
 from db.votes import VoteWriter
 
 log = logging.getLogger(__name__)
@@ -69,7 +68,7 @@ class VoteRecorder:
         self.clock = clock
         self._queue: asyncio.Queue[_Queued] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
-        self._options: OrderedDict[int, tuple[PollOption, ...]] = OrderedDict()
+        self._labels: OrderedDict[int, dict[int, str]] = OrderedDict()  # poll id → answer position → label
         self._committing = 0  # batches being written right now (the worker's, or a lone vote's)
         self._turn_writer: asyncio.Task[object] | None = None  # the task that wrote a lone vote this loop turn
         self._lone_done: asyncio.Event = asyncio.Event()
@@ -113,7 +112,7 @@ class VoteRecorder:
         self._turn_writer = None
 
     def forget_poll(self, poll_id: int) -> None:
-        self._options.pop(poll_id, None)
+        self._labels.pop(poll_id, None)
 
     async def _run(self) -> None:
         while True:
@@ -181,17 +180,17 @@ class VoteRecorder:
         writer.mark_render_pending(sorted(touched))
         return outcomes
 
-    def _options_of(self, writer: VoteWriter, poll_id: int) -> tuple[PollOption, ...]:
-        # Only the writer thread touches the cache, so no lock is needed.
-        options = self._options.get(poll_id)
-        if options is None:
-            options = writer.options(poll_id)
-            self._options[poll_id] = options
-            if len(self._options) > OPTION_CACHE_SIZE:
-                self._options.popitem(last=False)
+    def _labels_of(self, writer: VoteWriter, poll_id: int) -> dict[int, str]:
+        # One writer at a time (the store's write lock), on the loop or its thread: no lock needed here.
+        labels = self._labels.get(poll_id)
+        if labels is None:
+            labels = {option.position: option.label for option in writer.options(poll_id)}
+            self._labels[poll_id] = labels
+            if len(self._labels) > OPTION_CACHE_SIZE:
+                self._labels.popitem(last=False)
         else:
-            self._options.move_to_end(poll_id)
-        return options
+            self._labels.move_to_end(poll_id)
+        return labels
 
     def _apply(self, writer: VoteWriter, request: VoteRequest, now: datetime, *, mark: bool = False) -> VoteOutcome:
         """One vote's reads and writes; `mark`: also flag its poll for a tally edit (a lone vote's transaction)."""
@@ -203,7 +202,7 @@ class VoteRecorder:
             return VoteOutcome(request.poll_id, refusal="vote.poll_closed", channel_id=poll.channel_id)
         if poll.role_id is not None and poll.role_id not in request.role_ids:
             return VoteOutcome(request.poll_id, refusal="vote.role_required", role_id=poll.role_id)
-        labels = {o.position: o.label for o in self._options_of(writer, request.poll_id)}
+        labels = self._labels_of(writer, request.poll_id)
         if request.position not in labels:
             return VoteOutcome(request.poll_id, refusal="vote.answer_missing")
         voter = voter_key(self.secret, request.poll_id, request.member_id, poll.anonymous)
