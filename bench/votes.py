@@ -58,6 +58,7 @@ SEQUENTIAL_CLICKS = 300
 CROWD = 200
 ROUNDS = 6
 STORE_VOTES = 3000
+STORE_REPS = 5
 STORE_IN_FLIGHT = 200
 ACK_TEXT = "Vote enregistré : Oui — cliquez à nouveau pour le retirer."
 
@@ -274,7 +275,7 @@ async def store_votes(path: Path, poll_id: int, in_flight: int) -> tuple[float, 
 
 async def store_figures(tmp: Path) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {k: [] for k in ("raw", "raw_like", "seq", "conc", "batch")}
-    for rep in range(REPS):
+    for rep in range(STORE_REPS):  # raw and the store side by side in each run: the load drifts between runs
         for key, like in (("raw", False), ("raw_like", True)):
             path = tmp / f"raw-{key}-{rep}.db"
             out[key].append(raw_votes(path, await migrated_store_with_poll(path), like_the_store=like))
@@ -295,6 +296,9 @@ async def measure() -> GroupResult:
     runs: dict[tuple[str, Stack], list[PathRun]] = {(b, st): [] for b in ("tribune", "ack") for st in STACKS}
     with tempfile.TemporaryDirectory(prefix="tribune-bench-") as name:
         tmp = Path(name)
+        # The store first, in a fresh process: after the sessions, the emulator's records fill the heap that
+        # Python's GC walks while the recorder allocates (the raw sqlite3 loop hardly allocates at all).
+        store = await store_figures(tmp)
         for rep in range(REPS):
             for stack in STACKS:
                 rep_dir = tmp / f"rep{rep}-{stack}"
@@ -302,7 +306,6 @@ async def measure() -> GroupResult:
                 run, look = await tribune_session(rep_dir, stack)
                 runs["tribune", stack].append(run)
                 runs["ack", stack].append(await ack_only_session(look, rep_dir, stack))
-        store = await store_figures(tmp)
 
     ms = 1000.0
     med = statistics.median
@@ -418,8 +421,8 @@ async def measure() -> GroupResult:
     ]
     raw = med(store["raw"])
 
-    def half_raw(v: float) -> bool:
-        return v >= 0.5 * raw
+    def per_run(key: str) -> list[float]:
+        return [rate / base for rate, base in zip(store[key], store["raw"], strict=True)]
 
     figures += [
         Figure(NAME, "ceiling (b) raw SQLite vote INSERT, 1 txn/vote", store["raw"], "votes/s"),
@@ -436,14 +439,20 @@ async def measure() -> GroupResult:
             store["seq"],
             "votes/s",
             ratio=ratio_text(med(store["seq"]), raw, "raw"),
-        ).judge(half_raw, "≥ 0.5× raw"),
+        ),
         Figure(
             NAME,
             f"store VoteRecorder.submit, {STORE_IN_FLIGHT} in flight",
             store["conc"],
             "votes/s",
             ratio=ratio_text(med(store["conc"]), raw, "raw"),
-        ).judge(half_raw, "≥ 0.5× raw"),
+        ),
+        Figure(NAME, "store sequential ÷ raw SQLite (per run)", per_run("seq"), "×", 2).judge(
+            lambda v: v >= 0.5, "≥ 0.5×"
+        ),
+        Figure(NAME, f"store {STORE_IN_FLIGHT} in flight ÷ raw SQLite (per run)", per_run("conc"), "×", 2).judge(
+            lambda v: v >= 0.5, "≥ 0.5×"
+        ),
     ]
     notes = [
         "Each bot runs in its own process (bench/process.py), the emulator in the bench process: the figures are "
@@ -462,7 +471,8 @@ async def measure() -> GroupResult:
         "≤ 1.2× means the crowd only queues, it does not stall.",
         "Latency = CallbackRecord.elapsed (emulator dispatch of INTERACTION_CREATE → interaction callback received). "
         "Bot CPU per click = the child's utime+stime over the measured clicks (warm-up excluded) ÷ clicks.",
-        f"Store: {STORE_VOTES} distinct anonymous voters per run on a freshly migrated file, {REPS} runs; mean "
+        f"Store: {STORE_VOTES} distinct anonymous voters per run on a freshly migrated file, {STORE_REPS} runs, each "
+        "running raw SQLite then the store (ratios per run: the machine's load drifts between runs); mean "
         f"group-commit batch at {STORE_IN_FLIGHT} in flight: {statistics.median(store['batch']):.0f} votes.",
     ]
     return GroupResult(NAME, figures, notes)
