@@ -8,9 +8,11 @@ text, however long, can make a reply undeliverable.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import discord
 import discord.http
+import yarl
 
 from bot.text import (
     BUTTON_LABEL_MAX,
@@ -105,7 +107,10 @@ async def reply_to_click(http: discord.http.HTTPClient, interaction_id: int, tok
         "type": 4,
         "data": {"content": fit(content, CONTENT_MAX), "flags": EPHEMERAL, "allowed_mentions": {"parse": []}},
     }
-    url = f"{discord.http.Route.BASE}/interactions/{interaction_id}/{token}/callback"
+    # Quoted here once, so that the client need not re-encode the whole URL (a tenth of the lane's cost).
+    url = yarl.URL(
+        f"{discord.http.Route.BASE}/interactions/{int(interaction_id)}/{quote(token, safe='')}/callback", encoded=True
+    )
     session = http._HTTPClient__session  # type: ignore[attr-defined]  # discord.py's webhook adapter uses it too
     headers = {"Content-Type": "application/json", "User-Agent": http.user_agent}
     async with session.post(url, data=discord.utils._to_json(body).encode(), headers=headers) as response:
