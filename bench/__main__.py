@@ -16,6 +16,7 @@ GROUPS: dict[str, str] = {
     "votes": "bench.votes",
     "tally": "bench.tally",
     "startup": "bench.startup",
+    "memory": "bench.memory",
     "digest": "bench.digest",
     "summary": "bench.summary",
     "web": "bench.web",
@@ -30,7 +31,8 @@ Latest figures written by `python -m bench` (run from the repository root; `pyth
 one group and replaces only its section). Benchmarks are not run in CI: they print figures, they assert
 nothing. Medians over repeated runs, with min and max; `n` is the number of samples. The real bot, on a real
 SQLite file, driven through the project's Discord emulator (tests/discord_emulator) over real HTTP and a
-real gateway WebSocket; emulator and bot share one event loop, as in the end-to-end tests.
+real gateway WebSocket; in `votes`, `tally` and `memory` the bot runs in a process of its own (`bench/process.py`),
+elsewhere emulator and bot share one event loop, as in the end-to-end tests.
 """
 
 

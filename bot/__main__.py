@@ -9,7 +9,8 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any, TypeVar
 
 import discord
 from dotenv import find_dotenv, load_dotenv
@@ -23,6 +24,8 @@ from db.database import Database, DatabaseError
 from db.leases import SingleProcessLock
 
 log = logging.getLogger("bot")
+
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_CONFIG = 2
@@ -49,6 +52,28 @@ def setup_logging(settings: Settings) -> None:
     redact = RedactSecrets(settings.discord_token, settings.secret)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop when it is installed (the default install on Linux and macOS), else asyncio's own.
+
+    uvloop runs the bot's network path (gateway, interaction callbacks, the web service) in C; it has no
+    Windows wheel, so a missing module is not an error.
+    """
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
+def run_async(main: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run` on the fastest event loop available (see `event_loop_factory`)."""
+    factory = event_loop_factory()
+    if factory is None:
+        log.debug("uvloop is not installed: running on asyncio's event loop")
+    with asyncio.Runner(loop_factory=factory) as runner:
+        return runner.run(main)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -255,18 +280,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(t("cli.settings_invalid", error=exc))
     setup_logging(settings)
     if args.command == "migrate":
-        return asyncio.run(migrate(settings, args.copy_from))
+        return run_async(migrate(settings, args.copy_from))
     if args.command == "web":
         try:
-            return asyncio.run(serve_web(settings))
+            return run_async(serve_web(settings))
         except KeyboardInterrupt:
             return EXIT_OK
     if args.command == "sync":
-        return asyncio.run(sync(settings, args.guild))
+        return run_async(sync(settings, args.guild))
     if args.command == "preview":
-        return asyncio.run(preview(settings, args.source, args.json))
+        return run_async(preview(settings, args.source, args.json))
     try:
-        return asyncio.run(run(settings))
+        return run_async(run(settings))
     except KeyboardInterrupt:
         return EXIT_OK
 

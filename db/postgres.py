@@ -311,8 +311,12 @@ class PostgresDatabase(Database):
         async with self.pool.acquire() as raw:
             yield PgConnection(raw)
 
-    async def run_in_writer(self, work: Callable[[Any], T]) -> T:
-        """Run `work(conn)` as one transaction on a worker thread, `conn` being sqlite3-shaped (see above)."""
+    async def run_in_writer(self, work: Callable[[Any], T], *, inline: bool = False) -> T:
+        """Run `work(conn)` as one transaction on a worker thread, `conn` being sqlite3-shaped (see above).
+
+        `inline` (SQLite's lone-vote shortcut) changes nothing here: every statement is a round trip to the
+        server either way, and the thread keeps the event loop free meanwhile.
+        """
         if self._sync_thread is None:
             raise DatabaseError("the database is not connected")
         async with self._write_lock:

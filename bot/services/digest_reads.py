@@ -6,8 +6,7 @@ Part of the shell: the domain (`bot.digest.build`, `bot.digest.arguments`) never
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import aiosqlite
@@ -26,8 +25,8 @@ from bot.digest.build import (
     results_hidden,
 )
 from bot.digest.schedule import digest_period
-from db.debate import DebateQueries
-from db.digests import DigestQueries, DigestRecord, DigestStore, PeriodActivity
+from db.debate import DebateQueries, PollDebate
+from db.digests import DigestQueries, DigestRecord, DigestStore, PeriodActivity, PollActivity
 from db.guild_settings import GuildSettings
 
 
@@ -48,23 +47,36 @@ async def prepare_digest(
     """
     period = digest_period(scheduled_utc, settings.timezone, settings.digest_hour)
     queries = DigestQueries(conn)
-    activity = await queries.activity(settings.guild_id, period.start, period.end, OPINIONS_PER_POLL)
-    hidden = [poll.id for poll in activity.polls if results_hidden(poll)]
-    if hidden:  # the week's vote total must not reveal the votes of polls whose counts are hidden
-        votes = await queries.votes_cast(settings.guild_id, period.start, period.end, exclude=hidden)
-        activity = replace(activity, votes=votes)
-    resolved = names if isinstance(names, Mapping) else await names(author_ids(activity))
-    if previous is None and lookup_previous:
-        previous = await DigestStore(conn).previous(settings.guild_id, period.week)
-    arguments = await _digest_arguments(conn, activity, settings.language)
-    return build_digest(activity, period, settings, resolved, previous, arguments)
+    guild = settings.guild_id
+    polls = tuple(await queries.active_polls(guild, period.start, period.end))
+    # The argument groups need only the polls: their grouping (CPU, on a thread) overlaps the week's counts
+    # below, which SQLite computes with the GIL released (the digest's longest queries).
+    debates = await _argument_debates(conn, polls)
+    arguments = asyncio.ensure_future(asyncio.to_thread(_group_debates, debates, settings.language))
+    try:
+        # The week's vote total must not reveal the votes of polls whose counts are hidden.
+        hidden = [poll.id for poll in polls if results_hidden(poll)]
+        activity = PeriodActivity(
+            polls=polls,
+            votes=await queries.votes_cast(guild, period.start, period.end, exclude=hidden),
+            opinions=await queries.opinions_created(guild, period.start, period.end),
+            top_opinions=await queries.top_opinions(
+                guild, {p.article_id for p in polls if p.article_id is not None}, OPINIONS_PER_POLL
+            ),
+        )
+        resolved = names if isinstance(names, Mapping) else await names(author_ids(activity))
+        if previous is None and lookup_previous:
+            previous = await DigestStore(conn).previous(guild, period.week)
+        groups = await arguments
+    finally:
+        if not arguments.done():
+            arguments.cancel()
+    return build_digest(activity, period, settings, resolved, previous, groups)
 
 
-async def _digest_arguments(
-    conn: aiosqlite.Connection, activity: PeriodActivity, language: str
-) -> dict[int, tuple[Argument, ...]]:
-    """The argument groups of the polls whose section quotes their article, for the ARGUMENT_POLLS first."""
-    ranked = sorted(activity.polls, key=lambda poll: rank_key(poll, public_tally(poll)))
+async def _argument_debates(conn: aiosqlite.Connection, polls: Sequence[PollActivity]) -> list[PollDebate]:
+    """The debates of the polls whose section quotes their article, for the ARGUMENT_POLLS first."""
+    ranked = sorted(polls, key=lambda poll: rank_key(poll, public_tally(poll)))
     chosen: list[int] = []
     articles: set[int] = set()
     for poll in ranked:
@@ -72,13 +84,13 @@ async def _digest_arguments(
             articles.add(poll.article_id)
             chosen.append(poll.id)
     queries = DebateQueries(conn)
-    debates = [debate for poll_id in chosen if (debate := await queries.for_poll(poll_id)) and debate.opinions]
+    debates = [await queries.for_poll(poll_id) for poll_id in chosen]
+    return [debate for debate in debates if debate is not None and debate.opinions]
 
-    def group_all() -> dict[int, tuple[Argument, ...]]:
-        return {debate.poll_id: debate_arguments(debate, language) for debate in debates}
 
-    # One trip off the event loop for all of them, so votes keep flowing meanwhile.
-    return await asyncio.to_thread(group_all) if debates else {}
+def _group_debates(debates: Sequence[PollDebate], language: str) -> dict[int, tuple[Argument, ...]]:
+    """Group every debate's opinions into arguments (pure CPU: run it off the event loop)."""
+    return {debate.poll_id: debate_arguments(debate, language) for debate in debates}
 
 
 async def poll_arguments(conn: aiosqlite.Connection, poll_id: int, language: str) -> tuple[Argument, ...]:

@@ -18,7 +18,6 @@ from datetime import datetime
 from bot.polls.voting import decide_vote, voter_key
 from db._rows import to_ts
 from db.database import Database
-from db.polls import PollOption
 from db.votes import VoteWriter
 
 log = logging.getLogger(__name__)
@@ -69,7 +68,11 @@ class VoteRecorder:
         self.clock = clock
         self._queue: asyncio.Queue[_Queued] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
-        self._options: OrderedDict[int, tuple[PollOption, ...]] = OrderedDict()
+        self._labels: OrderedDict[int, dict[int, str]] = OrderedDict()  # poll id → answer position → label
+        self._committing = 0  # batches being written right now (the worker's, or a lone vote's)
+        self._turn_writer: asyncio.Task[object] | None = None  # the task that wrote a lone vote this loop turn
+        self._lone_done: asyncio.Event = asyncio.Event()
+        self._lone_done.set()
         self.batches = 0
 
     def start(self) -> None:
@@ -81,19 +84,41 @@ class VoteRecorder:
         if self._worker is None:
             return
         await self._queue.join()
+        await self._lone_done.wait()
         self._worker.cancel()
         await asyncio.gather(self._worker, return_exceptions=True)
         self._worker = None
 
     async def submit(self, request: VoteRequest) -> VoteOutcome:
-        """Record one click; returns once it is committed (or refused)."""
+        """Record one click; returns once it is committed (or refused).
+
+        A lone click (nothing queued or being written, no other task's vote this loop turn) is written at once
+        (`run_in_writer(inline=True)`): a queue trip and a thread trip cost more than its transaction. Clicks
+        that arrive while a write is in progress queue up and are group-committed by the worker.
+        """
         self.start()
+        task = asyncio.current_task()
+        if not self._committing and self._queue.empty() and self._turn_writer in (None, task):
+            # Other tasks' clicks in the same loop turn as this one (a burst) queue behind it and commit together.
+            if self._turn_writer is None:
+                self._turn_writer = task
+                asyncio.get_running_loop().call_soon(self._next_turn)
+            return await self._write_lone(request)
         future: asyncio.Future[VoteOutcome] = asyncio.get_running_loop().create_future()
         await self._queue.put(_Queued(request, future))
         return await future
 
+    def _done_committing(self) -> None:
+        # Whichever write ends last (a lone vote's or a batch's: on PostgreSQL they overlap) frees `stop()`.
+        self._committing -= 1
+        if not self._committing:
+            self._lone_done.set()
+
+    def _next_turn(self) -> None:
+        self._turn_writer = None
+
     def forget_poll(self, poll_id: int) -> None:
-        self._options.pop(poll_id, None)
+        self._labels.pop(poll_id, None)
 
     async def _run(self) -> None:
         while True:
@@ -104,14 +129,31 @@ class VoteRecorder:
             for _ in batch:
                 self._queue.task_done()
 
+    async def _write_lone(self, request: VoteRequest) -> VoteOutcome:
+        now = self.clock()
+        self._committing += 1
+        self._lone_done.clear()
+        try:
+            # One vote, one transaction: its rollback undoes it, no savepoint needed.
+            outcome = await self.db.run_in_writer(
+                lambda conn: self._apply(VoteWriter(conn), request, now, mark=True), inline=True
+            )
+        finally:
+            self._done_committing()
+            self.batches += 1
+        return outcome
+
     async def _commit(self, batch: list[_Queued]) -> None:
         requests = [item.request for item in batch]
         now = self.clock()
+        self._committing += 1
         try:
             outcomes = await self.db.run_in_writer(lambda conn: self._apply_batch(VoteWriter(conn), requests, now))
         except Exception as exc:
             log.exception("A batch of %d votes could not be committed", len(batch))
             outcomes = [exc] * len(batch)
+        finally:
+            self._done_committing()
         self.batches += 1
         for item, outcome in zip(batch, outcomes, strict=True):
             if item.future.done():
@@ -142,19 +184,20 @@ class VoteRecorder:
         writer.mark_render_pending(sorted(touched))
         return outcomes
 
-    def _options_of(self, writer: VoteWriter, poll_id: int) -> tuple[PollOption, ...]:
-        # Only the writer thread touches the cache, so no lock is needed.
-        options = self._options.get(poll_id)
-        if options is None:
-            options = writer.options(poll_id)
-            self._options[poll_id] = options
-            if len(self._options) > OPTION_CACHE_SIZE:
-                self._options.popitem(last=False)
+    def _labels_of(self, writer: VoteWriter, poll_id: int) -> dict[int, str]:
+        # One writer at a time (the store's write lock), on the loop or its thread: no lock needed here.
+        labels = self._labels.get(poll_id)
+        if labels is None:
+            labels = {option.position: option.label for option in writer.options(poll_id)}
+            self._labels[poll_id] = labels
+            if len(self._labels) > OPTION_CACHE_SIZE:
+                self._labels.popitem(last=False)
         else:
-            self._options.move_to_end(poll_id)
-        return options
+            self._labels.move_to_end(poll_id)
+        return labels
 
-    def _apply(self, writer: VoteWriter, request: VoteRequest, now: datetime) -> VoteOutcome:
+    def _apply(self, writer: VoteWriter, request: VoteRequest, now: datetime, *, mark: bool = False) -> VoteOutcome:
+        """One vote's reads and writes; `mark`: also flag its poll for a tally edit (a lone vote's transaction)."""
         poll = writer.poll(request.poll_id)
         if poll is None or poll.status == "deleted":
             return VoteOutcome(request.poll_id, refusal="vote.poll_missing")
@@ -163,7 +206,7 @@ class VoteRecorder:
             return VoteOutcome(request.poll_id, refusal="vote.poll_closed", channel_id=poll.channel_id)
         if poll.role_id is not None and poll.role_id not in request.role_ids:
             return VoteOutcome(request.poll_id, refusal="vote.role_required", role_id=poll.role_id)
-        labels = {o.position: o.label for o in self._options_of(writer, request.poll_id)}
+        labels = self._labels_of(writer, request.poll_id)
         if request.position not in labels:
             return VoteOutcome(request.poll_id, refusal="vote.answer_missing")
         voter = voter_key(self.secret, request.poll_id, request.member_id, poll.anonymous)
@@ -174,6 +217,8 @@ class VoteRecorder:
         if change.add is not None:
             writer.add(request.poll_id, voter, change.add, to_ts(now))
         held = (current - change.remove) | ({change.add} if change.add is not None else set())
+        if mark:
+            writer.mark_render_pending([request.poll_id])
         return VoteOutcome(
             request.poll_id,
             added=labels[change.add] if change.add is not None else None,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import threading
 
 import pytest
 
-from bot.settings import DatabaseLocation
-from db.database import Database
+from db.database import INLINE_CHECKPOINT_EVERY, Database
+from db.location import DatabaseLocation
 
 
 def insert_audit(conn: sqlite3.Connection, action: str) -> int:
@@ -55,3 +57,62 @@ async def test_in_memory_store_shares_one_database_between_connections() -> None
         await db.migrate()
         await db.run_in_writer(lambda conn: insert_audit(conn, "m"))
         assert await count(db) == 1
+
+
+def where(conn: sqlite3.Connection, action: str) -> int:
+    """Inserts one row and says which thread ran the work."""
+    insert_audit(conn, action)
+    return threading.get_ident()
+
+
+async def test_inline_work_runs_on_the_event_loop_and_commits(sqlite_db: Database) -> None:
+    db = sqlite_db  # SQLite's inline writer (PostgreSQL ignores `inline`)
+    assert await db.run_in_writer(lambda conn: where(conn, "inline"), inline=True) == threading.get_ident()
+    assert await db.run_in_writer(lambda conn: where(conn, "thread")) != threading.get_ident()
+    with sqlite3.connect(db.location.path) as other:  # committed: another connection sees both rows
+        assert other.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 2
+
+
+async def test_inline_work_that_raises_is_rolled_back(db: Database) -> None:
+    def failing(conn: sqlite3.Connection) -> None:
+        insert_audit(conn, "half")
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await db.run_in_writer(failing, inline=True)
+    assert await count(db) == 0
+    assert await db.run_in_writer(lambda conn: insert_audit(conn, "after"), inline=True) == 1
+
+
+async def test_inline_work_goes_through_the_thread_while_another_process_holds_the_lock(sqlite_db: Database) -> None:
+    db = sqlite_db  # SQLite's inline writer (PostgreSQL ignores `inline`)
+    other = sqlite3.connect(db.location.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writing: the event loop must not wait for it
+    try:
+        task = asyncio.create_task(db.run_in_writer(lambda conn: where(conn, "later"), inline=True))
+        await asyncio.sleep(0.05)
+        assert not task.done()  # waiting in the writer thread (busy timeout), the loop still runs
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    assert await task != threading.get_ident()
+    assert await count(db) == 1
+
+
+def file_size(path: str) -> int:
+    """The main database file's size: it grows only when a checkpoint copies the WAL into it."""
+    return os.stat(path).st_size
+
+
+async def test_inline_writes_leave_checkpoints_to_the_thread(sqlite_db: Database) -> None:
+    db = sqlite_db  # SQLite's inline writer (PostgreSQL ignores `inline`)
+    main_file = db.location.path
+    size = file_size(main_file)
+    for i in range(INLINE_CHECKPOINT_EVERY - 1):
+        await db.run_in_writer(lambda conn, i=i: insert_audit(conn, f"c{i}"), inline=True)
+    await db.run_in_writer(lambda conn: None)  # a trip to the writer thread: what it had queued has run
+    assert file_size(main_file) == size  # the rows are in the WAL only: no checkpoint on the loop
+    await db.run_in_writer(lambda conn: insert_audit(conn, "last"), inline=True)
+    await db.run_in_writer(lambda conn: None)
+    assert file_size(main_file) > size  # the thread's passive checkpoint copied them into the file
+    assert await count(db) == INLINE_CHECKPOINT_EVERY

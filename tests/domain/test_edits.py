@@ -29,6 +29,24 @@ async def test_a_burst_is_coalesced_and_the_last_edit_shows_the_final_state() ->
     assert all(gap >= 0.045 for gap in gaps)  # at most one edit per interval
 
 
+async def test_a_slow_edit_still_lands_an_interval_after_the_previous_one() -> None:
+    # Discord counts edits as they arrive: the wait runs from the previous edit's answer, not from its start.
+    spans: list[tuple[float, float]] = []
+
+    async def slow_apply(key: Hashable) -> None:
+        started = time.monotonic()
+        await asyncio.sleep(0.04)  # store read, render and HTTP under load
+        spans.append((started, time.monotonic()))
+
+    coalescer = EditCoalescer(slow_apply, interval=0.1, channel_limit=100)
+    for _ in range(40):
+        coalescer.request("poll:1", channel_id=1)
+        await asyncio.sleep(0.01)
+    await asyncio.wait_for(coalescer.wait_idle(), 5)
+    assert len(spans) >= 3
+    assert all(nxt[0] - previous[1] >= 0.095 for previous, nxt in itertools.pairwise(spans))
+
+
 async def test_polls_in_one_channel_share_its_budget() -> None:
     edits: list[float] = []
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -45,6 +47,8 @@ def test_voter_key_hides_members_of_anonymous_polls_only() -> None:
     assert hashed == voter_key(secret, 5, 123456789, anonymous=True)  # stable: one vote per member
     assert hashed != voter_key(secret, 6, 123456789, anonymous=True)  # not linkable across polls
     assert hashed != voter_key(b"other", 5, 123456789, anonymous=True)  # useless without the key
+    # HMAC-SHA256 of "poll:member", hex: the keys already stored stay their members' whatever computes them.
+    assert hashed == hmac.new(secret, b"5:123456789", hashlib.sha256).hexdigest()
     with pytest.raises(ValueError):
         voter_key(b"", 5, 1, anonymous=True)
 
