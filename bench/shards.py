@@ -122,9 +122,11 @@ class CpuUse:
         """CPU ms per vote of the participants whose name starts with `prefix`."""
         return 1000 * sum(v for k, v in self.seconds.items() if k.startswith(prefix)) / self.votes
 
-    def ceiling_rate(self, cores: int) -> float:
-        """Votes/s if `cores` cores did nothing but this work at this CPU cost per vote."""
-        return cores * self.votes / self.total
+    def ceiling_rate(self, cores: int, *, leaving_out: str | None = None) -> float:
+        """Votes/s if `cores` cores did nothing but this work at this CPU cost per vote (without the
+        participants whose name starts with `leaving_out`: the emulator stands in for Discord's servers)."""
+        left_out = self.share_ms(leaving_out) * self.votes / 1000 if leaving_out else 0.0
+        return cores * self.votes / (self.total - left_out)
 
 
 class CpuMeter:

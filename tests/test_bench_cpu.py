@@ -44,3 +44,4 @@ def test_cpu_per_vote_and_the_ceiling_it_sets() -> None:
     use = CpuUse({"bot0": 0.6, "postgres": 0.4, "emulator": 1.0}, votes=1000, wall=1.25)
     assert use.per_vote_ms == 2.0 and use.share_ms("bot") == 0.6
     assert use.ceiling_rate(2) == 1000.0  # 2 cores at 2 ms per vote
+    assert use.ceiling_rate(2, leaving_out="emulator") == 2000.0  # 1 ms per vote once Discord's share is out
