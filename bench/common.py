@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from bot.client import Tribune
     from tests.discord_emulator import DiscordEmulator, MessageRecord
+    from tests.discord_emulator.state import ChannelRecord, MemberRecord
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
@@ -286,11 +287,13 @@ async def running_tribune(emu: DiscordEmulator, db_path: Path, **options: Any) -
         yield bot
 
 
-async def create_poll(emu: DiscordEmulator, question: str) -> MessageRecord:
+async def create_poll(
+    emu: DiscordEmulator, question: str, *, member: MemberRecord | None = None, channel: ChannelRecord | str = "general"
+) -> MessageRecord:
     """A moderator runs ``/poll create`` (default French scale answers); returns the posted poll message."""
-    record = await emu.invoke(emu.members["mod"], "poll create", question=question)
+    record = await emu.invoke(member or emu.members["mod"], "poll create", channel=channel, question=question)
     await record.wait_reply(timeout=10)
-    message = emu.last_message("general")
+    message = emu.last_message(channel)
     if message is None or not message.embeds:
         raise RuntimeError("/poll create posted no poll message")
     return message

@@ -1,7 +1,8 @@
 """A bench worker process for ``bench/postgres.py``: ``python -m bench.pg_worker votes|jobs URL …``.
 
 ``votes URL POLL_ID COUNT IN_FLIGHT``: connects, prints READY, waits for a line on stdin, then casts COUNT votes
-through ``VoteRecorder`` (IN_FLIGHT at once) and prints ``DONE start end`` (wall-clock seconds).
+through ``VoteRecorder`` (IN_FLIGHT at once) and prints ``DONE start end cpu`` (wall-clock seconds, and the
+user + system CPU seconds the process spent between them).
 
 ``jobs URL``: the background jobs of the bot on the real store API, in a loop, until killed: claim due polls
 and close them, claim owed results and post each once (a post is an audit row carrying the close's token; a
@@ -40,11 +41,16 @@ async def votes(url: str, poll_id: int, count: int, in_flight: int) -> None:
 
         print("READY", flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
-        start = datetime.now(UTC).timestamp()
+        start, cpu_start = datetime.now(UTC).timestamp(), cpu_seconds()
         await asyncio.gather(*(vote(i) for i in range(count)))
-        end = datetime.now(UTC).timestamp()
+        end, cpu = datetime.now(UTC).timestamp(), cpu_seconds() - cpu_start
         await recorder.stop()
-    print(f"DONE {start} {end}", flush=True)
+    print(f"DONE {start} {end} {cpu}", flush=True)
+
+
+def cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 async def jobs(url: str) -> None:
@@ -64,9 +70,12 @@ async def jobs(url: str) -> None:
             async with db.transaction() as conn:
                 owed = await PollStore(conn).claim_pending_results(now, holder, 2)
             for item in owed:
-                async with db.read() as conn, conn.execute(
-                    "SELECT id FROM audit_log WHERE action = 'bench.results' AND target = ?", (item.token,)
-                ) as cur:
+                async with (
+                    db.read() as conn,
+                    conn.execute(
+                        "SELECT id FROM audit_log WHERE action = 'bench.results' AND target = ?", (item.token,)
+                    ) as cur,
+                ):
                     posted = await cur.fetchone()
                 if posted is None:  # "post" the final results (outside any transaction, like a Discord post)
                     async with db.transaction() as conn:

@@ -2,8 +2,10 @@
 
 Run as ``python -m tests.e2e.child_bot API_URL GATEWAY_URL TOKEN DB_PATH NOW_ISO``; DB_PATH may be a
 ``postgresql://`` URL, and TRIBUNE_SHARD_COUNT / TRIBUNE_SHARD_IDS in the environment choose its shards.
-Its clock stands still at NOW_ISO; the background loops run every 0.1 s. It prints ``READY`` once connected
-and ``SETTLED`` after a complete pass of the digest schedule, the poll-closing loop and the feed loop.
+Its clock stands still at NOW_ISO; the background loops run every 0.1 s, and so do tally edits unless
+TRIBUNE_TEST_TALLY_EDIT_INTERVAL says otherwise (the benchmarks use the bot's default, 2 s). It prints
+``READY`` once connected and ``SETTLED`` after a complete pass of the digest schedule, the poll-closing loop
+and the feed loop.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ async def main(api_url: str, gateway_url: str, token: str, db_path: str, now: st
         clock=lambda: frozen,
         digest_loop_seconds=0.1,
         close_loop_seconds=0.1,
-        tally_edit_interval=0.1,
+        tally_edit_interval=float(os.environ.get("TRIBUNE_TEST_TALLY_EDIT_INTERVAL", "0.1")),
     )
     bot._connection.guild_ready_timeout = 0.05
 

@@ -49,9 +49,9 @@ def second_guild(emulator: DiscordEmulator) -> tuple[GuildRecord, ChannelRecord,
 
 
 class ShardChild(ChildBot):
-    """The child bot on one shard of two, on the PostgreSQL store at `url`."""
+    """The child bot on shards of two (one number, or TRIBUNE_SHARD_IDS text such as `0-1`), on PostgreSQL."""
 
-    def __init__(self, emulator: DiscordEmulator, url: str, shard: int, log: Path, minutes: int) -> None:
+    def __init__(self, emulator: DiscordEmulator, url: str, shard: int | str, log: Path, minutes: int) -> None:
         super().__init__(emulator, Path("unused"), T0 + timedelta(minutes=minutes), log)
         self.args[3] = url
         self.shard = shard
