@@ -68,6 +68,9 @@ def refuse_newer_schema(current: int, latest: int) -> None:
         )
 
 
+READERS_KEPT = 4  # idle read connections kept open (each is a thread); busier moments open more for a while
+
+
 class Database:
     """One writer connection (serialised transactions), one reader connection (WAL snapshots), and a
     synchronous writer on its own thread for hot paths that run many small statements (`run_in_writer`).
@@ -93,6 +96,10 @@ class Database:
         self.location = location
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
+        # Readers lent out one per `read()` block: a connection shared by overlapping blocks would run the later
+        # block's statements inside the earlier one's open read transaction, on its old snapshot (a poll stored
+        # a moment ago not found). Idle ones are kept up to READERS_KEPT; more are opened while needed.
+        self._idle_readers: list[aiosqlite.Connection] = []
         self._sync_writer: sqlite3.Connection | None = None
         self._sync_thread: ThreadPoolExecutor | None = None
         self._inline_writer: sqlite3.Connection | None = None
@@ -122,6 +129,8 @@ class Database:
             await pragma(self._writer, "journal_mode=WAL")
             # Without WAL (in memory) readers would block on the writer: the reader is the writer there.
             self._reader = self._writer if self.location.file is None else await self._open()
+            if self._reader is not self._writer:
+                self._idle_readers.append(self._reader)
             self._sync_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tribune-writer")
             loop = asyncio.get_running_loop()
             self._sync_writer = await loop.run_in_executor(self._sync_thread, self._open_sync)
@@ -159,7 +168,9 @@ class Database:
         if self._inline_writer is not None:
             self._inline_writer.close()
             self._inline_writer = None
-        for conn in {id(c): c for c in (self._reader, self._writer) if c is not None}.values():
+        readers = [*self._idle_readers, self._reader, self._writer]
+        self._idle_readers.clear()
+        for conn in {id(c): c for c in readers if c is not None}.values():
             await conn.close()
         self._reader = self._writer = None
 
@@ -223,14 +234,22 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A connection for reads; it never sees another coroutine's uncommitted writes."""
+        """A connection of its own for this block of reads: it sees every transaction committed before each
+        statement, never another coroutine's uncommitted writes."""
         if self._reader is None:
             raise DatabaseError("the database is not connected")
         if self._reader is self._writer:
             async with self._write_lock:
                 yield self._reader
-        else:
-            yield self._reader
+            return
+        conn = self._idle_readers.pop() if self._idle_readers else await self._open()
+        try:
+            yield conn
+        finally:
+            if len(self._idle_readers) < READERS_KEPT and self._reader is not None:
+                self._idle_readers.append(conn)
+            else:
+                await conn.close()
 
     async def schema_version(self) -> int:
         """The schema version recorded in the file (`PRAGMA user_version`)."""

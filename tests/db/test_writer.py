@@ -6,6 +6,7 @@ import asyncio
 import os
 import sqlite3
 import threading
+from typing import Any
 
 import pytest
 
@@ -116,3 +117,22 @@ async def test_inline_writes_leave_checkpoints_to_the_thread(sqlite_db: Database
     await db.run_in_writer(lambda conn: None)
     assert file_size(main_file) > size  # the thread's passive checkpoint copied them into the file
     assert await count(db) == INLINE_CHECKPOINT_EVERY
+
+
+async def test_a_read_block_sees_what_was_committed_while_another_block_was_reading(db: Database) -> None:
+    """Overlapping read blocks (two coroutines) must not share one read transaction: the later one would
+    miss what was committed in between (a poll stored a moment before, "not found")."""
+    for action in ("a", "b"):
+        await db.run_in_writer(lambda conn, action=action: insert_audit(conn, action))
+    async with db.read() as first:
+        cursor = await first.execute("SELECT action FROM audit_log ORDER BY id")
+        await cursor.fetchone()  # the statement stays open: its snapshot is held until it ends
+        await db.run_in_writer(lambda conn: insert_audit(conn, "c"))
+        async with db.read() as second:
+            assert await count_on(second) == 3
+        await cursor.fetchall()  # the first block's statement ends
+
+
+async def count_on(conn: Any) -> int:
+    async with conn.execute("SELECT count(*) FROM audit_log") as cur:
+        return (await cur.fetchone())[0]
