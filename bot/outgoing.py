@@ -7,6 +7,7 @@ text, however long, can make a reply undeliverable.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import quote
 
@@ -93,6 +94,8 @@ async def reply(interaction: discord.Interaction[Any], content: Any = None, **kw
 
 
 EPHEMERAL = 64  # message flag: only the member who clicked sees the answer
+CLICK_ATTEMPTS = 3  # a click's answer retried after a 429, at most this many tries
+CLICK_RETRY_MAX_SECONDS = 1.0  # longer waits would miss the interaction's 3-second deadline anyway
 
 
 async def reply_to_click(http: discord.http.HTTPClient, interaction_id: int, token: str, content: str) -> None:
@@ -113,9 +116,18 @@ async def reply_to_click(http: discord.http.HTTPClient, interaction_id: int, tok
     )
     session = http._HTTPClient__session  # type: ignore[attr-defined]  # discord.py's webhook adapter uses it too
     headers = {"Content-Type": "application/json", "User-Agent": http.user_agent}
-    async with session.post(url, data=discord.utils._to_json(body).encode(), headers=headers) as response:
-        if response.status >= 400:
-            raise discord.HTTPException(response, await response.text())
+    data = discord.utils._to_json(body).encode()
+    for attempt in range(CLICK_ATTEMPTS):
+        async with session.post(url, data=data, headers=headers) as response:
+            if response.status == 429 and attempt + 1 < CLICK_ATTEMPTS:
+                # As discord.py's webhook adapter does: wait what Discord asks (the vote is already committed,
+                # and the member's answer is due within the interaction's 3 s).
+                retry_after = float((await response.json(content_type=None)).get("retry_after", 1.0))
+                await asyncio.sleep(min(retry_after, CLICK_RETRY_MAX_SECONDS))
+                continue
+            if response.status >= 400:
+                raise discord.HTTPException(response, await response.text())
+            return
 
 
 async def send(destination: discord.abc.Messageable, content: Any = None, **kwargs: Any) -> discord.Message:

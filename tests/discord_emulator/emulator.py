@@ -195,6 +195,10 @@ class DiscordEmulator:
         self.failures: list[Failure] = []
         self.requests: list[RequestRecord] = []
         self.rate_limited: list[RequestRecord] = []
+        # The next N interaction callbacks are answered 429 (Discord's edge does so to a bot answering too fast),
+        # each with this retry_after in seconds.
+        self.callbacks_to_limit = 0
+        self.callback_retry_after = 0.05
         self.interactions: dict[int, InteractionRecord] = {}
         self._interactions_by_token: dict[str, InteractionRecord] = {}
         self.synced_commands: dict[int | None, list[dict[str, Any]]] = {}

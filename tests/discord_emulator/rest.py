@@ -271,25 +271,28 @@ class RestApi:
             await emu.read_body(request, record)
             if definition.auth and request.headers.get("Authorization") != f"Bot {emu.token}":
                 raise ApiError(401, 0, "401: Unauthorized")
+
+            def limited(retry_after: float) -> web.Response:
+                record.status = 429
+                emu.rate_limited.append(record)
+                message = "You are being rate limited."
+                body = {"message": message, "retry_after": retry_after, "global": False, "code": 0}
+                record.response = body
+                headers["Via"] = "1.1 google"
+                headers["Retry-After"] = str(math.ceil(retry_after))
+                emu.notify()
+                return json_response(429, body, headers)
+
             if definition.ratelimited:
                 major = params.get("channel_id") or params.get("guild_id") or params.get("webhook_id") or ""
                 bucket = definition.bucket or f"{definition.method} {definition.template}"
                 decision = emu.limiter.check(bucket, major)
                 headers.update(decision.headers)
                 if decision.limited:
-                    record.status = 429
-                    emu.rate_limited.append(record)
-                    body = {
-                        "message": "You are being rate limited.",
-                        "retry_after": decision.retry_after,
-                        "global": False,
-                        "code": 0,
-                    }
-                    record.response = body
-                    headers["Via"] = "1.1 google"
-                    headers["Retry-After"] = str(math.ceil(decision.retry_after))
-                    emu.notify()
-                    return json_response(429, body, headers)
+                    return limited(decision.retry_after)
+            if definition.template.endswith("/callback") and emu.callbacks_to_limit > 0:
+                emu.callbacks_to_limit -= 1
+                return limited(emu.callback_retry_after)
             if record.json is not None:
                 pointer = None
                 if definition.schema_from_spec:

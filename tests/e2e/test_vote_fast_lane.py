@@ -40,3 +40,16 @@ async def test_a_vote_the_fast_lane_cannot_record_is_reported_by_the_usual_error
     reply = await vote.wait_reply()
     assert vote.ephemeral and reply.content == t("error.unexpected", "fr")
     assert tribune.polls.fast_lane_clicks == 1  # taken, then handed back to discord.py, which reported it
+
+
+async def test_a_rate_limited_answer_is_sent_again_after_the_wait_discord_asks(
+    emulator: DiscordEmulator, tribune: Tribune
+) -> None:
+    message = await create_poll(emulator, question="Et si Discord dit 429 ?")
+    emulator.callbacks_to_limit = 1  # the click's first answer is refused with retry_after
+    limited_before = emulator.rate_limited_count
+    vote = await emulator.click(emulator.members["alice"], message, "Oui")
+    reply = await vote.wait_reply()
+    assert reply.content == "Vote enregistré : Oui — cliquez à nouveau pour le retirer." and vote.ephemeral
+    assert emulator.rate_limited_count == limited_before + 1 and tribune.polls.fast_lane_clicks == 1
+    await emulator.wait_for(lambda: "1 votant" in emulator.message(message.id).embeds[0]["description"], timeout=5)
