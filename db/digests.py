@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -187,7 +187,7 @@ class DigestQueries:
         article_ids = {p.article_id for p in polls if p.article_id is not None}
         return PeriodActivity(
             polls=tuple(polls),
-            votes=await self.votes_cast(guild_id, start, end),
+            votes=await self.votes_in_period(polls, start, end),  # = votes_cast(guild_id, start, end)
             opinions=await self.opinions_created(guild_id, start, end),
             top_opinions=await self.top_opinions(guild_id, article_ids, opinions_per_article),
         )
@@ -253,6 +253,41 @@ class DigestQueries:
             )
             for r in rows
         ]
+
+    async def votes_in_period(
+        self, polls: Sequence[PollActivity], start: datetime, end: datetime, exclude: Iterable[int] = ()
+    ) -> int:
+        """`votes_cast` for these active polls (as `active_polls` returned them), without recounting what they
+        already carry: a poll whose first and last votes (two index look-ups on votes_by_poll_time) fall in
+        [start, end) counts its held rows, `per_option`; only a poll that straddles the period is counted.
+        """
+        left_out = set(exclude)
+        counted = [poll for poll in polls if poll.id not in left_out and poll.per_option]
+        if not counted:
+            return 0
+        async with self.conn.execute(
+            "SELECT j.value, (SELECT min(voted_at) FROM votes WHERE poll_id = j.value), "
+            "(SELECT max(voted_at) FROM votes WHERE poll_id = j.value) FROM json_each(?) j",
+            (_id_list(poll.id for poll in counted),),
+        ) as cur:
+            spans = {int(r[0]): (r[1], r[2]) for r in await cur.fetchall()}
+        first, last = to_ts(start), to_ts(end)
+        total, straddling = 0, []
+        for poll in counted:
+            earliest, latest = spans.get(poll.id, (None, None))
+            if earliest is not None and latest is not None and earliest >= first and latest < last:
+                total += sum(poll.per_option.values())
+            else:
+                straddling.append(poll.id)
+        if straddling:
+            async with self.conn.execute(
+                "SELECT count(*) FROM votes v JOIN json_each(?) j ON v.poll_id = j.value "
+                "WHERE v.voted_at >= ? AND v.voted_at < ?",
+                (_id_list(straddling), first, last),
+            ) as cur:
+                row = await cur.fetchone()
+            total += int(row[0]) if row else 0
+        return total
 
     async def votes_cast(self, guild_id: int, start: datetime, end: datetime, exclude: Iterable[int] = ()) -> int:
         """Vote rows cast in [start, end) on the server's polls, deleted polls and `exclude` left out.

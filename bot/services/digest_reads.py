@@ -58,7 +58,7 @@ async def prepare_digest(
         hidden = [poll.id for poll in polls if results_hidden(poll)]
         activity = PeriodActivity(
             polls=polls,
-            votes=await queries.votes_cast(guild, period.start, period.end, exclude=hidden),
+            votes=await queries.votes_in_period(polls, period.start, period.end, exclude=hidden),
             opinions=await queries.opinions_created(guild, period.start, period.end),
             top_opinions=await queries.top_opinions(
                 guild, {p.article_id for p in polls if p.article_id is not None}, OPINIONS_PER_POLL

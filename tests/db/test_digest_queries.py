@@ -266,6 +266,9 @@ async def test_the_week_total_leaves_out_votes_of_polls_whose_counts_are_hidden(
         queries = DigestQueries(conn)
         assert await queries.votes_cast(GUILD, START, END) == 3
         assert await queries.votes_cast(GUILD, START, END, exclude=[hidden]) == 1
+        polls = await queries.active_polls(GUILD, START, END)  # the digest's way: from the polls' own counts
+        assert await queries.votes_in_period(polls, START, END) == 3
+        assert await queries.votes_in_period(polls, START, END, exclude=[hidden]) == 1
         digest = await prepare_digest(conn, settings, END, {}, lookup_previous=False)
     assert digest.totals.votes == 1 and digest.totals.participations == 1
     by_id = {section.poll_id: section for section in digest.sections}
