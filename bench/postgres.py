@@ -116,25 +116,10 @@ async def raw_asyncpg(url: str, poll_id: int) -> float:
 
 
 async def recorder_rate(url: str, poll_id: int) -> float:
-    from bot.services.recorder import VoteRecorder, VoteRequest
-    from db.database import Database
-    from db.location import DatabaseLocation
+    from bench.votes import store_votes
 
-    async with Database(DatabaseLocation.parse(url)) as db:
-        recorder = VoteRecorder(db, b"b" * 32, lambda: datetime.now(UTC))
-        recorder.start()
-        semaphore = asyncio.Semaphore(IN_FLIGHT)
-
-        async def vote(i: int) -> None:
-            async with semaphore:
-                outcome = await recorder.submit(VoteRequest(poll_id, 10_000 + i, i % 5))
-            if not outcome.accepted:
-                raise RuntimeError(outcome.refusal)
-
-        with Stopwatch() as sw:
-            await asyncio.gather(*(vote(i) for i in range(VOTES)))
-        await recorder.stop()
-    return VOTES / sw.seconds
+    rate, _ = await store_votes(url, poll_id, IN_FLIGHT, VOTES)
+    return rate
 
 
 async def sqlite_rate(tmp: Path, rep: int) -> float:

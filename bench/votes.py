@@ -247,12 +247,17 @@ def raw_votes(path: Path, poll_id: int, *, like_the_store: bool) -> float:
     return STORE_VOTES / sw.seconds
 
 
-async def store_votes(path: Path, poll_id: int, in_flight: int) -> tuple[float, float]:
-    """Votes/s of ``VoteRecorder.submit`` on a ``Database`` (1 = sequential), and the mean batch size."""
+async def store_votes(
+    store: Path | str, poll_id: int, in_flight: int, votes: int = STORE_VOTES
+) -> tuple[float, float]:
+    """Votes/s of ``VoteRecorder.submit`` on a ``Database`` (1 = sequential), and the mean batch size.
+
+    ``store``: a SQLite file, or a ``DATABASE_URL`` (``bench postgres`` measures PostgreSQL with it)."""
     from bot.services.recorder import VoteRecorder, VoteRequest
     from db.database import Database
+    from db.location import DatabaseLocation
 
-    async with Database.from_path(path) as db:
+    async with Database(DatabaseLocation.parse(store)) if isinstance(store, str) else Database.from_path(store) as db:
         recorder = VoteRecorder(db, BENCH_SECRET, lambda: datetime.now(UTC))
         recorder.start()
         semaphore = asyncio.Semaphore(in_flight)
@@ -265,12 +270,12 @@ async def store_votes(path: Path, poll_id: int, in_flight: int) -> tuple[float, 
 
         with Stopwatch() as sw:
             if in_flight == 1:
-                for i in range(STORE_VOTES):
+                for i in range(votes):
                     await vote(i)
             else:
-                await asyncio.gather(*(vote(i) for i in range(STORE_VOTES)))
+                await asyncio.gather(*(vote(i) for i in range(votes)))
         await recorder.stop()
-    return STORE_VOTES / sw.seconds, STORE_VOTES / max(recorder.batches, 1)
+    return votes / sw.seconds, votes / max(recorder.batches, 1)
 
 
 async def store_figures(tmp: Path) -> dict[str, list[float]]:

@@ -292,18 +292,10 @@ class DigestQueries:
     async def votes_cast(self, guild_id: int, start: datetime, end: datetime, exclude: Iterable[int] = ()) -> int:
         """Vote rows cast in [start, end) on the server's polls, deleted polls and `exclude` left out.
 
-        The store only accepts votes on open polls, so every such vote belongs to a poll active in the period:
-        counting per active poll reads this server's votes only, never the whole `votes_by_time` range of
-        every server. A changed single choice replaces its row: these are the answers still held.
+        The store only accepts votes on open polls, so every such vote belongs to a poll active in the period;
+        a changed single choice replaces its row: these are the answers still held.
         """
-        async with self.conn.execute(
-            "SELECT coalesce(sum((SELECT count(*) FROM votes v "
-            "WHERE v.poll_id = p.id AND v.voted_at >= :start AND v.voted_at < :end)), 0) "
-            f"FROM polls p WHERE {_ACTIVE} AND p.id NOT IN (SELECT value FROM json_each(:exclude))",
-            {"guild": guild_id, "start": to_ts(start), "end": to_ts(end), "exclude": _id_list(exclude)},
-        ) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        return await self.votes_in_period(await self.active_polls(guild_id, start, end), start, end, exclude)
 
     async def opinions_created(self, guild_id: int, start: datetime, end: datetime) -> int:
         """Visible opinions created in [start, end) (index opinions_by_guild_time)."""

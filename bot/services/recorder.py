@@ -71,8 +71,8 @@ class VoteRecorder:
         self._labels: OrderedDict[int, dict[int, str]] = OrderedDict()  # poll id → answer position → label
         self._committing = 0  # batches being written right now (the worker's, or a lone vote's)
         self._turn_writer: asyncio.Task[object] | None = None  # the task that wrote a lone vote this loop turn
-        self._lone_done: asyncio.Event = asyncio.Event()
-        self._lone_done.set()
+        self._idle: asyncio.Event = asyncio.Event()
+        self._idle.set()
         self.batches = 0
 
     def start(self) -> None:
@@ -84,7 +84,7 @@ class VoteRecorder:
         if self._worker is None:
             return
         await self._queue.join()
-        await self._lone_done.wait()
+        await self._idle.wait()
         self._worker.cancel()
         await asyncio.gather(self._worker, return_exceptions=True)
         self._worker = None
@@ -112,7 +112,7 @@ class VoteRecorder:
         # Whichever write ends last (a lone vote's or a batch's: on PostgreSQL they overlap) frees `stop()`.
         self._committing -= 1
         if not self._committing:
-            self._lone_done.set()
+            self._idle.set()
 
     def _next_turn(self) -> None:
         self._turn_writer = None
@@ -132,7 +132,7 @@ class VoteRecorder:
     async def _write_lone(self, request: VoteRequest) -> VoteOutcome:
         now = self.clock()
         self._committing += 1
-        self._lone_done.clear()
+        self._idle.clear()
         try:
             # One vote, one transaction: its rollback undoes it, no savepoint needed.
             outcome = await self.db.run_in_writer(

@@ -20,32 +20,22 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Da
     else:
         server = request.getfixturevalue("postgres_server")
         database = Database(DatabaseLocation.parse(await migrated_database_url(server)))
-    await database.connect()
-    await database.migrate()
-    try:
+    async with database:
+        await database.migrate()
         yield database
-    finally:
-        await database.close()
 
 
 @pytest.fixture
 async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
     """A migrated SQLite file, for what only SQLite has (the inline writer, WAL checkpoints, file locks)."""
-    database = Database.from_path(tmp_path / "tribune.db")
-    await database.connect()
-    await database.migrate()
-    try:
+    async with Database.from_path(tmp_path / "tribune.db") as database:
+        await database.migrate()
         yield database
-    finally:
-        await database.close()
 
 
 @pytest.fixture
 async def pg_db(postgres_server: object) -> AsyncIterator[Database]:
     """A migrated PostgreSQL store, for what only PostgreSQL has (several writers at once)."""
-    database = Database(DatabaseLocation.parse(await migrated_database_url(postgres_server)))  # type: ignore[arg-type]
-    await database.connect()
-    try:
+    url = await migrated_database_url(postgres_server)  # type: ignore[arg-type]
+    async with Database(DatabaseLocation.parse(url)) as database:
         yield database
-    finally:
-        await database.close()
