@@ -297,3 +297,25 @@ async def test_the_real_bot_survives_a_gateway_reconnect(emulator: DiscordEmulat
     await emulator.force_reconnect()
     vote = await emulator.click(emulator.members["alice"], message, "Oui")
     assert (await vote.wait_reply(timeout=10)).content.startswith("Vote enregistré : Oui")
+
+
+async def test_an_older_render_never_stays_over_a_newer_one_from_another_process(
+    emulator: DiscordEmulator, tribune: Tribune
+) -> None:
+    """Two processes share the store: ours edits the message with 1 vote while another process records a
+    second vote and renders it; our older edit lands last, so the bot edits again and the newest comes back."""
+    from bot.services.recorder import VoteRecorder, VoteRequest
+
+    message = await create_poll(emulator, question="Qui a le dernier mot ?")
+    poll_id = await poll_id_of(tribune, message.id)
+    with emulator.gate("PATCH", "/channels/{channel_id}/messages/{message_id}") as gate:
+        await (await emulator.click(emulator.members["alice"], message, "Oui")).wait_reply()
+        await asyncio.wait_for(gate.arrived.wait(), 5)  # our render (1 vote) is on its way to Discord
+        other_process = VoteRecorder(tribune.db, tribune.secret, tribune.now)
+        assert (await other_process.submit(VoteRequest(poll_id, emulator.members["bob"].id, 3))).accepted
+        await other_process.stop()
+        async with tribune.db.transaction() as conn:  # …and that process edits the message with both votes
+            newest, _ = await PollStore(conn).tally_version(poll_id)
+            assert await PollStore(conn).mark_rendered(poll_id, newest)
+        gate.release()
+    await emulator.wait_for(lambda: "2 votants" in emulator.message(message.id).embeds[0]["description"], timeout=5)
