@@ -113,6 +113,7 @@ class PathRun:
     crowd_rates: list[float] = field(default_factory=list)
     crowd_latencies: list[float] = field(default_factory=list)
     cpu_per_click: float = 0.0  # the bot process's CPU seconds per measured click
+    emulator_cpu_per_click: float = 0.0  # the bench process's (emulator's) CPU seconds per measured click
     rss_kib: int = 0  # the bot process's resident memory after the session
 
     @property
@@ -136,7 +137,7 @@ async def drive(emu: Any, message: Any, bot: BotProcess) -> PathRun:
 
     await crowd_round(emu.add_members(CROWD, prefix="warm"))  # opens the HTTP pool; not measured
     members = emu.add_members(SEQUENTIAL_CLICKS, prefix="seq")
-    cpu_before = bot.cpu_seconds()
+    cpu_before, emulator_before = bot.cpu_seconds(), time.process_time()
     with Stopwatch() as sw:
         for i, member in enumerate(members):
             record = await emu.click(member, message, labels[i % len(labels)])
@@ -146,7 +147,9 @@ async def drive(emu: Any, message: Any, bot: BotProcess) -> PathRun:
         rate, latencies = await crowd_round(emu.add_members(CROWD, prefix=f"crowd{round_number}-"))
         run.crowd_rates.append(rate)
         run.crowd_latencies += latencies
-    run.cpu_per_click = (bot.cpu_seconds() - cpu_before) / (SEQUENTIAL_CLICKS + ROUNDS * CROWD)
+    clicks = SEQUENTIAL_CLICKS + ROUNDS * CROWD
+    run.cpu_per_click = (bot.cpu_seconds() - cpu_before) / clicks
+    run.emulator_cpu_per_click = (time.process_time() - emulator_before) / clicks
     run.rss_kib = bot.rss_kib()
     return run
 
@@ -247,9 +250,7 @@ def raw_votes(path: Path, poll_id: int, *, like_the_store: bool) -> float:
     return STORE_VOTES / sw.seconds
 
 
-async def store_votes(
-    store: Path | str, poll_id: int, in_flight: int, votes: int = STORE_VOTES
-) -> tuple[float, float]:
+async def store_votes(store: Path | str, poll_id: int, in_flight: int, votes: int = STORE_VOTES) -> tuple[float, float]:
     """Votes/s of ``VoteRecorder.submit`` on a ``Database`` (1 = sequential), and the mean batch size.
 
     ``store``: a SQLite file, or a ``DATABASE_URL`` (``bench postgres`` measures PostgreSQL with it)."""
@@ -399,6 +400,18 @@ async def measure() -> GroupResult:
             queue,
             Figure(NAME, f"{tag} bot CPU per click (Tribune)", [1e6 * r.cpu_per_click for r in tribune], "µs"),
             Figure(NAME, f"{tag} bot CPU per click (ack-only)", [1e6 * r.cpu_per_click for r in ack], "µs"),
+            Figure(
+                NAME,
+                f"{tag} emulator CPU per click (Tribune's sessions)",
+                [1e6 * r.emulator_cpu_per_click for r in tribune],
+                "µs",
+            ),
+            Figure(
+                NAME,
+                f"{tag} emulator CPU per click (ack-only sessions)",
+                [1e6 * r.emulator_cpu_per_click for r in ack],
+                "µs",
+            ),
             Figure(NAME, f"{tag} bot RSS after the session (Tribune)", [r.rss_kib / 1024 for r in tribune], "MiB", 1),
             Figure(NAME, f"{tag} ceiling (a) ack-only bot, 1 member: votes/s", seq_a, "votes/s"),
             Figure(NAME, f"{tag} ceiling (a) ack-only bot, {crowd}: votes/s", crowd_a, "votes/s"),
@@ -475,7 +488,7 @@ async def measure() -> GroupResult:
         f"bot (same session) takes to acknowledge {CROWD} clicks one after the other (from its 1-member rate): "
         "≤ 1.2× means the crowd only queues, it does not stall.",
         "Latency = CallbackRecord.elapsed (emulator dispatch of INTERACTION_CREATE → interaction callback received). "
-        "Bot CPU per click = the child's utime+stime over the measured clicks (warm-up excluded) ÷ clicks.",
+        "Bot CPU per click = the child's utime+stime over the measured clicks (warm-up excluded) ÷ clicks; emulator CPU per click = the bench process's CPU time (time.process_time: the emulator and the driving clicks) over the same clicks: on 2 cores, whichever of the two is larger bounds the crowd throughput.",
         f"Store: {STORE_VOTES} distinct anonymous voters per run on a freshly migrated file, {STORE_REPS} runs, each "
         "running raw SQLite then the store (ratios per run: the machine's load drifts between runs); mean "
         f"group-commit batch at {STORE_IN_FLIGHT} in flight: {statistics.median(store['batch']):.0f} votes.",
