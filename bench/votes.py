@@ -488,7 +488,9 @@ async def measure() -> GroupResult:
         f"bot (same session) takes to acknowledge {CROWD} clicks one after the other (from its 1-member rate): "
         "≤ 1.2× means the crowd only queues, it does not stall.",
         "Latency = CallbackRecord.elapsed (emulator dispatch of INTERACTION_CREATE → interaction callback received). "
-        "Bot CPU per click = the child's utime+stime over the measured clicks (warm-up excluded) ÷ clicks; emulator CPU per click = the bench process's CPU time (time.process_time: the emulator and the driving clicks) over the same clicks: on 2 cores, whichever of the two is larger bounds the crowd throughput.",
+        "Bot CPU per click = the child's utime+stime over the measured clicks (warm-up excluded) ÷ clicks; "
+        "emulator CPU per click = the bench process's CPU time (time.process_time: the emulator and the driving "
+        "clicks) over the same clicks: on 2 cores, whichever of the two is larger bounds the crowd throughput.",
         f"Store: {STORE_VOTES} distinct anonymous voters per run on a freshly migrated file, {STORE_REPS} runs, each "
         "running raw SQLite then the store (ratios per run: the machine's load drifts between runs); mean "
         f"group-commit batch at {STORE_IN_FLIGHT} in flight: {statistics.median(store['batch']):.0f} votes.",
