@@ -7,22 +7,32 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from db.polls import PollOption
+MARK_RENDER_PENDING = "UPDATE polls SET render_pending = 1, tally_version = tally_version + 1 WHERE id = ?"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class PollFacts:
+    """What a poll never changes once created: its answers, single or multiple choice, anonymity.
+
+    The recorder reads it once per poll and keeps it, so a vote's own read is one statement."""
+
+    anonymous: bool
+    multiple: bool
+    labels: dict[int, str]  # answer position → label
+
+
+@dataclass(frozen=True, slots=True)
 class PollForVote:
-    """What deciding a click needs to know about its poll, read in the same transaction as the write."""
+    """What deciding a click needs to know about its poll that can change, read in the vote's transaction."""
 
-    id: int
     status: str
     closes_at: int
-    multiple: bool
     anonymous: bool
+    multiple: bool
     role_id: int | None
     channel_id: int | None
-    results_visibility: str = "live"
-    results_published: bool = False
+    results_visibility: str
+    results_published: bool
 
 
 class VoteWriter:
@@ -30,9 +40,6 @@ class VoteWriter:
 
     def __init__(self, conn: sqlite3.Connection | Any) -> None:  # or db.postgres.PgSyncConnection
         self.conn = conn
-        # One writer per transaction: a poll's row is read once per batch (nothing else changes it meanwhile:
-        # a close by another process makes the vote trigger refuse the insert).
-        self._polls: dict[int, PollForVote | None] = {}
         # Buffered (PostgreSQL's optimistic first run, see db/postgres.py): a batch's votes are kept here as the
         # answers each voter holds, and written at its end as their net change in two pipelined statements;
         # if that write fails, the batch runs again unbuffered, each vote in its own savepoint.
@@ -44,29 +51,34 @@ class VoteWriter:
             buffered: Any = conn  # db.postgres.PgSyncConnection (never imported here: asyncpg stays optional)
             buffered.before_commit(self._flush)
 
-    def poll(self, poll_id: int) -> PollForVote | None:
-        if poll_id not in self._polls:
-            self._polls[poll_id] = self._read_poll(poll_id)
-        return self._polls[poll_id]
-
-    def _read_poll(self, poll_id: int) -> PollForVote | None:
-        row = self.conn.execute(
-            "SELECT id, status, closes_at, multiple, anonymous, role_id, channel_id, results_visibility, "
-            "results_published FROM polls WHERE id = ?",
-            (poll_id,),
-        ).fetchone()
+    def facts(self, poll_id: int) -> PollFacts | None:
+        row = self.conn.execute("SELECT anonymous, multiple FROM polls WHERE id = ?", (poll_id,)).fetchone()
         if row is None:
             return None
-        return PollForVote(
-            row["id"], row["status"], row["closes_at"], bool(row["multiple"]), bool(row["anonymous"]),
-            row["role_id"], row["channel_id"], row["results_visibility"], bool(row["results_published"]),
-        )  # fmt: skip
-
-    def options(self, poll_id: int) -> tuple[PollOption, ...]:
-        rows = self.conn.execute(
-            "SELECT position, label, score FROM poll_options WHERE poll_id = ? ORDER BY position", (poll_id,)
+        options = self.conn.execute(
+            "SELECT position, label FROM poll_options WHERE poll_id = ? ORDER BY position", (poll_id,)
         )
-        return tuple(PollOption(r[0], r[1], r[2]) for r in rows)
+        return PollFacts(bool(row[0]), bool(row[1]), {r[0]: r[1] for r in options})
+
+    def poll_and_choices(self, poll_id: int, voter: str) -> tuple[PollForVote, frozenset[int]] | None:
+        """The poll's row and the answers `voter` holds on it, in one statement (one row per answer held)."""
+        rows = self.conn.execute(
+            "SELECT p.status, p.closes_at, p.anonymous, p.multiple, p.role_id, p.channel_id, "
+            "p.results_visibility, p.results_published, v.position "
+            "FROM polls p LEFT JOIN votes v ON v.poll_id = p.id AND v.voter = ? WHERE p.id = ?",
+            (voter, poll_id),
+        ).fetchall()
+        if not rows:
+            return None
+        r = rows[0]
+        poll = PollForVote(r[0], r[1], bool(r[2]), bool(r[3]), r[4], r[5], r[6], bool(r[7]))
+        found = frozenset(row[8] for row in rows if row[8] is not None)
+        if self._buffered:
+            key = (poll_id, voter)
+            if key in self._held:  # this voter already clicked in this batch: what they hold now is buffered
+                return poll, frozenset(self._held[key])
+            self._stored[key], self._held[key] = found, set(found)
+        return poll, found
 
     def choices_of(self, poll_id: int, voter: str) -> frozenset[int]:
         key = (poll_id, voter)
@@ -99,10 +111,10 @@ class VoteWriter:
         )
 
     def mark_render_pending(self, poll_ids: Iterable[int]) -> None:
-        self.conn.executemany(
-            "UPDATE polls SET render_pending = 1, tally_version = tally_version + 1 WHERE id = ?",
-            [(p,) for p in poll_ids],
-        )
+        self.conn.executemany(MARK_RENDER_PENDING, [(p,) for p in poll_ids])
+
+    def mark_one_render_pending(self, poll_id: int) -> None:
+        self.conn.execute(MARK_RENDER_PENDING, (poll_id,))  # a lone vote's: execute costs less than executemany
 
     def _holding(self, poll_id: int, voter: str) -> set[int]:
         if (poll_id, voter) not in self._held:

@@ -18,12 +18,12 @@ from datetime import datetime
 from bot.polls.voting import decide_vote, voter_key
 from db._rows import to_ts
 from db.database import Database
-from db.votes import VoteWriter
+from db.votes import PollFacts, VoteWriter
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 512
-OPTION_CACHE_SIZE = 1024  # answers never change after creation; bounded so memory stays flat
+FACTS_CACHE_SIZE = 1024  # what a poll never changes (answers, anonymity); bounded so memory stays flat
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class VoteRecorder:
         self.clock = clock
         self._queue: asyncio.Queue[_Queued] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
-        self._labels: OrderedDict[int, dict[int, str]] = OrderedDict()  # poll id → answer position → label
+        self._facts: OrderedDict[int, PollFacts] = OrderedDict()
         self._committing = 0  # batches being written right now (the worker's, or a lone vote's)
         self._turn_writer: asyncio.Task[object] | None = None  # the task that wrote a lone vote this loop turn
         self._idle: asyncio.Event = asyncio.Event()
@@ -118,7 +118,7 @@ class VoteRecorder:
         self._turn_writer = None
 
     def forget_poll(self, poll_id: int) -> None:
-        self._labels.pop(poll_id, None)
+        self._facts.pop(poll_id, None)
 
     async def _run(self) -> None:
         while True:
@@ -184,41 +184,50 @@ class VoteRecorder:
         writer.mark_render_pending(sorted(touched))
         return outcomes
 
-    def _labels_of(self, writer: VoteWriter, poll_id: int) -> dict[int, str]:
+    def _facts_of(self, writer: VoteWriter, poll_id: int) -> PollFacts | None:
         # One writer at a time (the store's write lock), on the loop or its thread: no lock needed here.
-        labels = self._labels.get(poll_id)
-        if labels is None:
-            labels = {option.position: option.label for option in writer.options(poll_id)}
-            self._labels[poll_id] = labels
-            if len(self._labels) > OPTION_CACHE_SIZE:
-                self._labels.popitem(last=False)
+        facts = self._facts.get(poll_id)
+        if facts is None:
+            facts = writer.facts(poll_id)
+            if facts is None:
+                return None
+            self._facts[poll_id] = facts
+            if len(self._facts) > FACTS_CACHE_SIZE:
+                self._facts.popitem(last=False)
         else:
-            self._labels.move_to_end(poll_id)
-        return labels
+            self._facts.move_to_end(poll_id)
+        return facts
 
     def _apply(self, writer: VoteWriter, request: VoteRequest, now: datetime, *, mark: bool = False) -> VoteOutcome:
         """One vote's reads and writes; `mark`: also flag its poll for a tally edit (a lone vote's transaction)."""
-        poll = writer.poll(request.poll_id)
-        if poll is None or poll.status == "deleted":
+        facts = self._facts_of(writer, request.poll_id)
+        if facts is None:
             return VoteOutcome(request.poll_id, refusal="vote.poll_missing")
+        voter = voter_key(self.secret, request.poll_id, request.member_id, facts.anonymous)
+        found = writer.poll_and_choices(request.poll_id, voter)
+        if found is not None and (found[0].anonymous, found[0].multiple) != (facts.anonymous, facts.multiple):
+            # Not the poll the cache knew (an unposted poll's id taken again): read it afresh.
+            self.forget_poll(request.poll_id)
+            return self._apply(writer, request, now, mark=mark)
+        if found is None or found[0].status == "deleted":
+            return VoteOutcome(request.poll_id, refusal="vote.poll_missing")
+        poll, current = found
         if poll.status != "open" or now.timestamp() >= poll.closes_at:
             # The store decides a click racing the deadline, whatever the buttons showed.
             return VoteOutcome(request.poll_id, refusal="vote.poll_closed", channel_id=poll.channel_id)
         if poll.role_id is not None and poll.role_id not in request.role_ids:
             return VoteOutcome(request.poll_id, refusal="vote.role_required", role_id=poll.role_id)
-        labels = self._labels_of(writer, request.poll_id)
+        labels = facts.labels
         if request.position not in labels:
             return VoteOutcome(request.poll_id, refusal="vote.answer_missing")
-        voter = voter_key(self.secret, request.poll_id, request.member_id, poll.anonymous)
-        current = writer.choices_of(request.poll_id, voter)
-        change = decide_vote(current, request.position, poll.multiple)
+        change = decide_vote(current, request.position, facts.multiple)
         if change.remove:
             writer.remove(request.poll_id, voter, change.remove)
         if change.add is not None:
             writer.add(request.poll_id, voter, change.add, to_ts(now))
         held = (current - change.remove) | ({change.add} if change.add is not None else set())
         if mark:
-            writer.mark_render_pending([request.poll_id])
+            writer.mark_one_render_pending(request.poll_id)
         return VoteOutcome(
             request.poll_id,
             added=labels[change.add] if change.add is not None else None,

@@ -113,6 +113,26 @@ async def test_anonymous_votes_store_no_member_id(db: Database, tmp_path: Path) 
     assert public_voters == ["987654321012345678"]
 
 
+async def test_what_the_recorder_keeps_of_a_poll_follows_a_poll_id_taken_again(sqlite_db: Database) -> None:
+    """The recorder keeps each poll's answers and anonymity between votes; an unposted poll's row is deleted
+    (PollStore.forget) and SQLite may give its id to the next poll, which must not vote by the old one's rules."""
+    db = sqlite_db
+    recorder = VoteRecorder(db, SECRET, Clock(NOW))
+    gone = await create(db)  # anonymous, single choice
+    assert (await recorder.submit(VoteRequest(gone, 100, 0))).accepted
+    async with db.transaction() as conn:
+        await PollStore(conn).forget(gone)
+    again = await create(db, anonymous=False, multiple=True)
+    assert again == gone
+    await recorder.submit(VoteRequest(again, 100, 0))
+    both = await recorder.submit(VoteRequest(again, 100, 2))
+    assert both.choices == ("Oui", "Plutôt non")
+    await recorder.stop()
+    async with db.read() as raw:
+        async with raw.execute("SELECT voter, position FROM votes WHERE poll_id = ? ORDER BY position", (again,)) as cur:
+            assert [tuple(r) for r in await cur.fetchall()] == [("100", 0), ("100", 2)]
+
+
 def test_an_acknowledged_vote_survives_a_killed_process(tmp_path: Path) -> None:
     """The child acknowledges a vote (prints ACK) and is SIGKILLed at once: the vote must be on disk."""
     db_path = tmp_path / "kill.db"
