@@ -129,7 +129,8 @@ async def test_what_the_recorder_keeps_of_a_poll_follows_a_poll_id_taken_again(s
     assert both.choices == ("Oui", "Plutôt non")
     await recorder.stop()
     async with db.read() as raw:
-        async with raw.execute("SELECT voter, position FROM votes WHERE poll_id = ? ORDER BY position", (again,)) as cur:
+        query = "SELECT voter, position FROM votes WHERE poll_id = ? ORDER BY position"
+        async with raw.execute(query, (again,)) as cur:
             assert [tuple(r) for r in await cur.fetchall()] == [("100", 0), ("100", 2)]
 
 
