@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -26,6 +27,11 @@ from db.leases import SingleProcessLock
 log = logging.getLogger("bot")
 
 T = TypeVar("T")
+# Python collects its youngest generation every 700 net new objects; a burst of clicks (each a few hundred
+# short-lived dicts and lists) then pays ~30 µs a click in collections (bench/votes.py, 2 cores: 200 young
+# collections, 62 ms of a session; 3 and 15 ms at this threshold). Freed objects leave by reference counting
+# anyway; only cycles wait for the collector, some thousands of objects longer.
+YOUNG_GENERATION_THRESHOLD = 20_000
 
 EXIT_OK = 0
 EXIT_CONFIG = 2
@@ -67,8 +73,15 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
+def tune_garbage_collector() -> None:
+    """Collect the youngest generation less often (see YOUNG_GENERATION_THRESHOLD); older ones as before."""
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, middle, oldest)
+
+
 def run_async(main: Coroutine[Any, Any, T]) -> T:
-    """`asyncio.run` on the fastest event loop available (see `event_loop_factory`)."""
+    """`asyncio.run` on the fastest event loop available (see `event_loop_factory`), collector tuned for bursts."""
+    tune_garbage_collector()
     factory = event_loop_factory()
     if factory is None:
         log.debug("uvloop is not installed: running on asyncio's event loop")
