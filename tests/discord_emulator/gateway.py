@@ -8,7 +8,6 @@ callers and the zlib stream stays in order.
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 import time
 import traceback
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from aiohttp import WSMsgType, web
 
+from . import codec
 from .errors import Failure
 
 if TYPE_CHECKING:
@@ -66,17 +66,16 @@ class GatewayConnection:
 
     def encode(self, payload: dict[str, Any]) -> bytes | str:
         """Serialise and, when the client asked for it, compress one payload."""
-        text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        raw = codec.dumps(payload)
         if self.compression == "zlib-stream":
             if self._zlib is None:
                 self._zlib = zlib.compressobj()
-            raw = text.encode()
             return self._zlib.compress(raw) + self._zlib.flush(zlib.Z_SYNC_FLUSH)
         if self.compression == "zstd-stream" and _zstd is not None:
             if self._zstd is None:
                 self._zstd = _zstd.ZstdCompressor().compressobj()
-            return self._zstd.compress(text.encode()) + self._zstd.flush(_zstd.COMPRESSOBJ_FLUSH_BLOCK)
-        return text
+            return self._zstd.compress(raw) + self._zstd.flush(_zstd.COMPRESSOBJ_FLUSH_BLOCK)
+        return raw.decode()  # uncompressed: a text frame
 
     def send(self, payload: dict[str, Any]) -> None:
         """Queue ``payload`` for the writer task."""
@@ -220,7 +219,7 @@ class Gateway:
                 else:
                     break
                 try:
-                    payload = json.loads(data)
+                    payload = codec.loads(data)
                 except ValueError:
                     await self._close(conn, 4002, "decode error")
                     break

@@ -22,6 +22,7 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from . import codec
 from .errors import FieldError
 
 SPEC_URI = "urn:discord-openapi"
@@ -66,7 +67,7 @@ class Spec:
         resource = Resource.from_contents(document, default_specification=DRAFT202012)
         self._registry: Registry = Registry().with_resource(SPEC_URI, resource)
         self._validators: dict[str, Draft202012Validator] = {}
-        self._memo: dict[tuple[str, str], tuple[FieldError, ...]] = {}
+        self._memo: dict[tuple[str, bytes], tuple[FieldError, ...]] = {}
         self._lock = threading.Lock()
 
     @staticmethod
@@ -140,7 +141,7 @@ class Spec:
         confirmation) cost one validation.
         """
         try:
-            key = (json_pointer, json.dumps(instance, sort_keys=True, separators=(",", ":")))
+            key = (json_pointer, codec.dumps_sorted(instance))
         except (TypeError, ValueError):
             key = None
         if key is not None and key in self._memo:
