@@ -5,7 +5,7 @@ its validation key, the reply's component copy); with the standard module they w
 output is the same JSON either way: compact separators, non-ASCII characters kept as UTF-8. What orjson would
 treat otherwise goes to the standard module, so what is accepted or refused does not depend on orjson being
 there: values it refuses to write (integers beyond 64 bits, non-string keys, dataclasses), text it refuses to
-read (NaN, non-UTF-8) and text with a 19-digit run, where it might read an integer beyond 64 bits as a float.
+read (NaN, non-UTF-8) and text with a number of 19 digits, which it might read as a float beyond 64 bits.
 (One difference is left: a NaN, which only the standard module reads, is written back as null.)
 """
 
@@ -21,8 +21,10 @@ except ImportError:  # pragma: no cover - depends on the environment
     _orjson = None
 
 _COMPACT = (",", ":")
-_LONG_DIGITS_BYTES = re.compile(rb"\d{19}")
-_LONG_DIGITS_TEXT = re.compile(r"\d{19}")
+# A number of 19 digits or more (first, or after a colon, bracket or comma) may be beyond 64 bits, where orjson
+# reads a float. Digits inside strings match too when they follow one of those characters: a slower path, no more.
+_LONG_NUMBER_BYTES = re.compile(rb"(?:^|[\[:,])\s*-?\d{19}")
+_LONG_NUMBER_TEXT = re.compile(r"(?:^|[\[:,])\s*-?\d{19}")
 if _orjson is not None:
     # Types the standard module refuses must not turn into JSON here either: pass them on to it.
     _OPTIONS = _orjson.OPT_PASSTHROUGH_DATACLASS | _orjson.OPT_PASSTHROUGH_DATETIME
@@ -53,8 +55,8 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
     """Parse JSON text; raises ``ValueError`` when it is not JSON."""
     if isinstance(data, memoryview):
         data = bytes(data)
-    long_digits = _LONG_DIGITS_TEXT if isinstance(data, str) else _LONG_DIGITS_BYTES
-    if _orjson is not None and long_digits.search(data) is None:  # type: ignore[arg-type]
+    long_number = _LONG_NUMBER_TEXT if isinstance(data, str) else _LONG_NUMBER_BYTES
+    if _orjson is not None and long_number.search(data) is None:  # type: ignore[arg-type]
         try:
             return _orjson.loads(data)
         except _orjson.JSONDecodeError:

@@ -1370,7 +1370,7 @@ class DiscordEmulator:
             if not self.gateway.sessions:
                 raise EmulatorError("no gateway session: connect the bot before simulating interactions")
         record.created = time.monotonic()
-        self.gateway.dispatch("INTERACTION_CREATE", record.payload, guild_id=guild_id)
+        self.gateway.dispatch("INTERACTION_CREATE", record.serialise_payload(), guild_id=guild_id)
         await asyncio.sleep(0)
         return record
 
