@@ -1364,11 +1364,8 @@ class DiscordEmulator:
 
     async def _send_interaction(self, record: InteractionRecord) -> InteractionRecord:
         guild_id = record.member.guild_id
-        if not any(
-            self.gateway._in_shard(s, guild_id) and s.connection is not None for s in self.gateway.sessions.values()
-        ):
-            if not self.gateway.sessions:
-                raise EmulatorError("no gateway session: connect the bot before simulating interactions")
+        if not self.gateway.sessions:
+            raise EmulatorError("no gateway session: connect the bot before simulating interactions")
         record.created = time.monotonic()
         self.gateway.dispatch("INTERACTION_CREATE", record.serialise_payload(), guild_id=guild_id)
         await asyncio.sleep(0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -154,7 +153,7 @@ class InteractionRecord:
         self.rejected_callbacks: int = 0
         # Edit count of the component's message at acknowledgement (a type 6 reply is the next edit).
         self._edits_at_ack = 0
-        self._responded: asyncio.Event | None = None  # made by the first wait_response() still waiting
+        self._response_waiters: list[asyncio.Future[None]] | None = None  # wait_response() calls now waiting
 
     def __repr__(self) -> str:
         return f"<InteractionRecord id={self.id} type={self.type} response={self.response_type}>"
@@ -282,17 +281,26 @@ class InteractionRecord:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return await self._wait(lambda: self.response, 0, "no interaction response")
-            if self._responded is None:
-                self._responded = asyncio.Event()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(min(remaining, 0.25)):  # no task per wait, unlike wait_for
-                    await self._responded.wait()
+            # A bare future and one timer: crowds wait on hundreds of records, and a task or a timeout
+            # context per wait cost the emulator more than the rest of the wait.
+            woken: asyncio.Future[None] = loop.create_future()
+            timer = loop.call_later(min(remaining, 0.25), _wake, woken)
+            if self._response_waiters is None:
+                self._response_waiters = []
+            self._response_waiters.append(woken)
+            try:
+                await woken
+            finally:
+                timer.cancel()
+                if self._response_waiters is not None and woken in self._response_waiters:
+                    self._response_waiters.remove(woken)
         return self.response
 
     def mark_responded(self) -> None:
         """Wake :meth:`wait_response` callers: :attr:`response` was just recorded."""
-        if self._responded is not None:
-            self._responded.set()
+        waiters, self._response_waiters = self._response_waiters, None
+        for woken in waiters or ():
+            _wake(woken)
 
     async def wait_reply(self, timeout: float = 3.0) -> MessageRecord:  # noqa: ASYNC109 - a timeout argument like asyncio.wait_for
         """Wait for a visible reply: sent (4), edited after a defer (5), updated (6/7) or a followup."""
@@ -331,6 +339,11 @@ class InteractionRecord:
         """Wait for autocomplete choices and return them (``[{"name": ..., "value": ...}]``)."""
         await self.wait_response(timeout)
         return list(self.choices or [])
+
+
+def _wake(woken: asyncio.Future[None]) -> None:
+    if not woken.done():
+        woken.set_result(None)
 
 
 # -- command lookup and options ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ schema and cached, so validating hundreds of bodies stays cheap.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 import threading
@@ -48,6 +49,7 @@ def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
+@functools.lru_cache(maxsize=1024)  # the same few pointers, asked for by every request
 def pointer(*tokens: str) -> str:
     """JSON pointer (``/a/b~1c``) from raw tokens."""
     return "".join("/" + _escape(t) for t in tokens)
