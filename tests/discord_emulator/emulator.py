@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import secrets
 import time
@@ -16,6 +15,7 @@ from typing import Any, TypeVar
 import yarl
 from aiohttp import web
 
+from . import codec
 from .errors import (
     ApiError,
     BotCrashed,
@@ -160,7 +160,7 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     if status == 204:
         return web.Response(status=204, headers={k: v for k, v in all_headers.items() if k != "Content-Type"})
     # body= (not text=): aiohttp would append "; charset=utf-8" to a text response's Content-Type.
-    return web.Response(status=status, body=json.dumps(body, ensure_ascii=False).encode(), headers=all_headers)
+    return web.Response(status=status, body=codec.dumps(body), headers=all_headers)
 
 
 class DiscordEmulator:
@@ -447,7 +447,7 @@ class DiscordEmulator:
         )
         with contextlib.suppress(Exception):
             raw = await request.read()
-            record.json = json.loads(raw) if raw else None
+            record.json = codec.loads(raw) if raw else None
         self.requests.append(record)
         self.record_failure(
             Failure(
@@ -473,7 +473,7 @@ class DiscordEmulator:
                 data = await part.read()  # type: ignore[union-attr]
                 if name == "payload_json":
                     try:
-                        record.json = json.loads(bytes(data).decode())
+                        record.json = codec.loads(bytes(data).decode())
                     except ValueError:
                         raise ApiError(
                             400, 50109, "The request body contains invalid JSON.", failure="invalid_json"
@@ -492,7 +492,7 @@ class DiscordEmulator:
         if not raw:
             return
         try:
-            record.json = json.loads(raw)
+            record.json = codec.loads(raw)
         except ValueError:
             raise ApiError(400, 50109, "The request body contains invalid JSON.", failure="invalid_json") from None
 
@@ -673,7 +673,7 @@ class DiscordEmulator:
             author=author,
             content=str(body.get("content") or ""),
             embeds=[_normalise_embed(e) for e in body.get("embeds") or []],
-            components=assign_component_ids(json.loads(json.dumps(body.get("components") or []))),
+            components=assign_component_ids(codec.copy(body.get("components") or [])),
             flags=kept_flags,
             type=type,
             timestamp=world.now() - age,
@@ -766,7 +766,7 @@ class DiscordEmulator:
         if "embeds" in body:
             embeds = [_normalise_embed(e) for e in body.get("embeds") or []]
         if "components" in body:
-            components = assign_component_ids(json.loads(json.dumps(body.get("components") or [])))
+            components = assign_component_ids(codec.copy(body.get("components") or []))
         attachments = message.attachments
         if "attachments" in body or files:
             attachments = self.build_attachments(
@@ -1364,13 +1364,10 @@ class DiscordEmulator:
 
     async def _send_interaction(self, record: InteractionRecord) -> InteractionRecord:
         guild_id = record.member.guild_id
-        if not any(
-            self.gateway._in_shard(s, guild_id) and s.connection is not None for s in self.gateway.sessions.values()
-        ):
-            if not self.gateway.sessions:
-                raise EmulatorError("no gateway session: connect the bot before simulating interactions")
+        if not self.gateway.sessions:
+            raise EmulatorError("no gateway session: connect the bot before simulating interactions")
         record.created = time.monotonic()
-        self.gateway.dispatch("INTERACTION_CREATE", record.payload, guild_id=guild_id)
+        self.gateway.dispatch("INTERACTION_CREATE", record.serialise_payload(), guild_id=guild_id)
         await asyncio.sleep(0)
         return record
 

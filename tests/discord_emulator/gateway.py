@@ -8,7 +8,6 @@ callers and the zlib stream stays in order.
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 import time
 import traceback
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from aiohttp import WSMsgType, web
 
+from . import codec
 from .errors import Failure
 
 if TYPE_CHECKING:
@@ -66,22 +66,29 @@ class GatewayConnection:
 
     def encode(self, payload: dict[str, Any]) -> bytes | str:
         """Serialise and, when the client asked for it, compress one payload."""
-        text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        return self.frame(codec.dumps(payload))
+
+    def frame(self, raw: bytes) -> bytes | str:
+        """One serialised payload as this connection sends it: compressed, or a text frame."""
         if self.compression == "zlib-stream":
             if self._zlib is None:
                 self._zlib = zlib.compressobj()
-            raw = text.encode()
             return self._zlib.compress(raw) + self._zlib.flush(zlib.Z_SYNC_FLUSH)
         if self.compression == "zstd-stream" and _zstd is not None:
             if self._zstd is None:
                 self._zstd = _zstd.ZstdCompressor().compressobj()
-            return self._zstd.compress(text.encode()) + self._zstd.flush(_zstd.COMPRESSOBJ_FLUSH_BLOCK)
-        return text
+            return self._zstd.compress(raw) + self._zstd.flush(_zstd.COMPRESSOBJ_FLUSH_BLOCK)
+        return raw.decode()  # uncompressed: a text frame
 
     def send(self, payload: dict[str, Any]) -> None:
         """Queue ``payload`` for the writer task."""
         if not self.closed:
             self.queue.put_nowait(self.encode(payload))
+
+    def send_raw(self, raw: bytes) -> None:
+        """Queue an already serialised payload for the writer task."""
+        if not self.closed:
+            self.queue.put_nowait(self.frame(raw))
 
 
 @dataclass
@@ -93,18 +100,24 @@ class GatewaySession:
     shard: tuple[int, int]
     connection: GatewayConnection | None = None
     seq: int = 0
-    history: deque[tuple[int, dict[str, Any]]] = field(default_factory=lambda: deque(maxlen=5000))
+    # Kept serialised: thousands of payload trees held here would be walked by every garbage collection.
+    history: deque[tuple[int, bytes]] = field(default_factory=lambda: deque(maxlen=5000))
     presence: dict[str, Any] | None = None
     resumes: int = 0
 
     def dispatch(self, event: str, data: dict[str, Any]) -> int:
         """Number, remember and (when connected) send one dispatch."""
+        return self.dispatch_raw(event, codec.dumps(data))
+
+    def dispatch_raw(self, event: str, raw_data: bytes) -> int:
+        """:meth:`dispatch` of an already serialised ``d``."""
         self.seq += 1
-        payload = {"op": 0, "t": event, "s": self.seq, "d": data}
-        self.history.append((self.seq, payload))
+        # The JSON of {"op": 0, "t": event, "s": seq, "d": data}, around the data serialised once.
+        raw = b'{"op":0,"t":%b,"s":%d,"d":%b}' % (codec.dumps(event), self.seq, raw_data)
+        self.history.append((self.seq, raw))
         conn = self.connection
         if conn is not None and not conn.closed:
-            conn.send(payload)
+            conn.send_raw(raw)
         return self.seq
 
 
@@ -139,12 +152,15 @@ class Gateway:
     def dispatch(
         self,
         event: str,
-        data: dict[str, Any] | Callable[[GatewaySession], dict[str, Any] | None],
+        data: dict[str, Any] | bytes | Callable[[GatewaySession], dict[str, Any] | None],
         *,
         guild_id: int | None = None,
         intent: int | None = None,
     ) -> None:
-        """Send ``event`` to every session that wants it (shard, intents); ``data`` may be per session."""
+        """Send ``event`` to every session that wants it (shard, intents).
+
+        ``data`` may be per session, or already serialised (JSON bytes)."""
+        shared = data if isinstance(data, bytes) else None  # the same data for every session: serialised once
         for session in list(self.sessions.values()):
             if intent is not None and not session.intents & intent:
                 continue
@@ -152,9 +168,14 @@ class Gateway:
                 continue
             if guild_id is None and session.shard[0] != 0:
                 continue  # direct messages and other events of no server go to shard 0 only, as on Discord
-            payload = data(session) if callable(data) else data
-            if payload is not None:
-                session.dispatch(event, payload)
+            if callable(data):
+                payload = data(session)
+                if payload is not None:
+                    session.dispatch(event, payload)
+                continue
+            if shared is None:
+                shared = codec.dumps(data)
+            session.dispatch_raw(event, shared)
 
     @staticmethod
     def _in_shard(session: GatewaySession, guild_id: int) -> bool:
@@ -220,7 +241,7 @@ class Gateway:
                 else:
                     break
                 try:
-                    payload = json.loads(data)
+                    payload = codec.loads(data)
                 except ValueError:
                     await self._close(conn, 4002, "decode error")
                     break
@@ -359,9 +380,9 @@ class Gateway:
             # The events the client missed are no longer kept: it must IDENTIFY again.
             conn.send({"op": 9, "d": False, "s": None, "t": None})
             return
-        missed = [payload for seq, payload in session.history if seq > last]
-        for payload in missed:
-            conn.send(payload)
+        missed = [raw for seq, raw in session.history if seq > last]
+        for raw in missed:
+            conn.send_raw(raw)
         conn.replayed = len(missed)
         session.dispatch("RESUMED", {"_trace": ["emulator"]})
         conn.resumed = True

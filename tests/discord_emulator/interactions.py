@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import codec
 from .errors import CommandNotSynced, EmulatorError, EmulatorTimeout
 from .state import (
     THREAD_TYPES,
@@ -137,7 +137,10 @@ class InteractionRecord:
         self.id = id
         self.token = token
         self.type = type
-        self.payload = payload
+        # The payload is kept as its JSON once dispatched and decoded again only when read: the tree of every
+        # click (guild, channel, member, message...) would otherwise be walked by each garbage collection.
+        self._payload: dict[str, Any] | None = payload
+        self._payload_json: bytes | None = None
         self.member = member
         self.channel = channel
         self.created = time.monotonic()
@@ -150,12 +153,27 @@ class InteractionRecord:
         self.rejected_callbacks: int = 0
         # Edit count of the component's message at acknowledgement (a type 6 reply is the next edit).
         self._edits_at_ack = 0
-        self._responded = asyncio.Event()
+        self._response_waiters: list[asyncio.Future[None]] | None = None  # wait_response() calls now waiting
 
     def __repr__(self) -> str:
         return f"<InteractionRecord id={self.id} type={self.type} response={self.response_type}>"
 
     # -- state ---------------------------------------------------------------------------------------------
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The INTERACTION_CREATE data sent to the bot."""
+        if self._payload is None:
+            assert self._payload_json is not None
+            self._payload = codec.loads(self._payload_json)
+        return self._payload
+
+    def serialise_payload(self) -> bytes:
+        """The payload's JSON, as dispatched; the decoded tree is let go until :attr:`payload` is read."""
+        if self._payload_json is None:
+            self._payload_json = codec.dumps(self.payload)
+        self._payload = None
+        return self._payload_json
+
     @property
     def data(self) -> dict[str, Any]:
         """The ``data`` object sent to the bot."""
@@ -263,9 +281,26 @@ class InteractionRecord:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return await self._wait(lambda: self.response, 0, "no interaction response")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._responded.wait(), min(remaining, 0.25))
+            # A bare future and one timer: crowds wait on hundreds of records, and a task or a timeout
+            # context per wait cost the emulator more than the rest of the wait.
+            woken: asyncio.Future[None] = loop.create_future()
+            timer = loop.call_later(min(remaining, 0.25), _wake, woken)
+            if self._response_waiters is None:
+                self._response_waiters = []
+            self._response_waiters.append(woken)
+            try:
+                await woken
+            finally:
+                timer.cancel()
+                if self._response_waiters is not None and woken in self._response_waiters:
+                    self._response_waiters.remove(woken)
         return self.response
+
+    def mark_responded(self) -> None:
+        """Wake :meth:`wait_response` callers: :attr:`response` was just recorded."""
+        waiters, self._response_waiters = self._response_waiters, None
+        for woken in waiters or ():
+            _wake(woken)
 
     async def wait_reply(self, timeout: float = 3.0) -> MessageRecord:  # noqa: ASYNC109 - a timeout argument like asyncio.wait_for
         """Wait for a visible reply: sent (4), edited after a defer (5), updated (6/7) or a followup."""
@@ -304,6 +339,11 @@ class InteractionRecord:
         """Wait for autocomplete choices and return them (``[{"name": ..., "value": ...}]``)."""
         await self.wait_response(timeout)
         return list(self.choices or [])
+
+
+def _wake(woken: asyncio.Future[None]) -> None:
+    if not woken.done():
+        woken.set_result(None)
 
 
 # -- command lookup and options ----------------------------------------------------------------------------

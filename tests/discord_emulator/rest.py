@@ -1404,7 +1404,7 @@ class RestApi:
         record.response = CallbackRecord(
             type=kind, data=data or None, elapsed=elapsed, files=[f.filename for f in ctx.files]
         )
-        record._responded.set()
+        record.mark_responded()
         emu.notify()
         if ctx.record.query.get("with_response", "").lower() not in ("1", "true"):
             return Reply(204)

@@ -8,6 +8,7 @@ schema and cached, so validating hundreds of bodies stays cheap.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 import threading
@@ -22,6 +23,7 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from . import codec
 from .errors import FieldError
 
 SPEC_URI = "urn:discord-openapi"
@@ -47,6 +49,7 @@ def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
+@functools.lru_cache(maxsize=1024)  # the same few pointers, asked for by every request
 def pointer(*tokens: str) -> str:
     """JSON pointer (``/a/b~1c``) from raw tokens."""
     return "".join("/" + _escape(t) for t in tokens)
@@ -66,7 +69,7 @@ class Spec:
         resource = Resource.from_contents(document, default_specification=DRAFT202012)
         self._registry: Registry = Registry().with_resource(SPEC_URI, resource)
         self._validators: dict[str, Draft202012Validator] = {}
-        self._memo: dict[tuple[str, str], tuple[FieldError, ...]] = {}
+        self._memo: dict[tuple[str, bytes], tuple[FieldError, ...]] = {}
         self._lock = threading.Lock()
 
     @staticmethod
@@ -140,7 +143,7 @@ class Spec:
         confirmation) cost one validation.
         """
         try:
-            key = (json_pointer, json.dumps(instance, sort_keys=True, separators=(",", ":")))
+            key = (json_pointer, codec.dumps_sorted(instance))
         except (TypeError, ValueError):
             key = None
         if key is not None and key in self._memo:

@@ -260,29 +260,47 @@ class MessageRecord:
         }
 
 
+INTERACTIVE_TYPES = frozenset({2, 3, 5, 6, 7, 8})  # buttons and selects
+
+
 def walk_components(components: Any) -> Iterator[dict[str, Any]]:
     """Depth-first walk over a component tree."""
-    if not isinstance(components, list):
-        return
+    found: list[dict[str, Any]] = []
+    if isinstance(components, list):
+        _collect_components(components, found)
+    return iter(found)
+
+
+def _collect_components(components: list[Any], found: list[dict[str, Any]]) -> None:
+    # Appending to one list: every click walks its message, and nested generators cost a frame per level.
     for comp in components:
         if not isinstance(comp, dict):
             continue
-        yield comp
-        yield from walk_components(comp.get("components"))
+        found.append(comp)
+        children = comp.get("components")
+        if isinstance(children, list):
+            _collect_components(children, found)
         for key in ("accessory", "component"):
             child = comp.get(key)
             if isinstance(child, dict):
-                yield child
-                yield from walk_components(child.get("components"))
+                found.append(child)
+                grandchildren = child.get("components")
+                if isinstance(grandchildren, list):
+                    _collect_components(grandchildren, found)
 
 
 def find_components(components: Any, needle: str) -> list[dict[str, Any]]:
     """Interactive components matched by custom_id first, then by label or placeholder."""
-    interactive = [c for c in walk_components(components) if c.get("type") in (2, 3, 5, 6, 7, 8)]
-    by_id = [c for c in interactive if c.get("custom_id") == needle]
-    if by_id:
-        return by_id
-    return [c for c in interactive if needle in (c.get("label"), c.get("placeholder"))]
+    by_id: list[dict[str, Any]] = []
+    by_label: list[dict[str, Any]] = []
+    for comp in walk_components(components):
+        if comp.get("type") not in INTERACTIVE_TYPES:
+            continue
+        if comp.get("custom_id") == needle:
+            by_id.append(comp)
+        elif not by_id and needle in (comp.get("label"), comp.get("placeholder")):
+            by_label.append(comp)
+    return by_id or by_label
 
 
 @dataclass

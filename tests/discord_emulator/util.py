@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import re
 import time
@@ -53,6 +54,7 @@ def snowflake_time(snowflake: int) -> float:
     return ((int(snowflake) >> 22) + DISCORD_EPOCH_MS) / 1000
 
 
+@functools.lru_cache(maxsize=4096)  # every payload formats the same few timestamps (joins, messages) again
 def iso(timestamp: float | None) -> str | None:
     """Format a Unix timestamp the way Discord does (ISO 8601 with microseconds and +00:00)."""
     if timestamp is None:
