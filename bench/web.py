@@ -7,7 +7,8 @@ connections. Two deployments: the web service in its own process (`python -m bot
 file), and in the bot's process (`TRIBUNE_WEB_PORT`: its own thread, event loop and store connections, but
 the same interpreter, so the same GIL as the bot). Measured by the client (CLOCK_MONOTONIC, shared by the
 processes): requests/s and latency of the responses sent during the burst, non-200 answers, and the delay
-from the last vote's acknowledgement to the first response showing all 10,000 voters.
+from the last vote's acknowledgement to the first response showing all 10,000 voters; read from /proc, the
+CPU the bot, the emulator and the separate web service used during the burst.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import re
 import socket
 import sys
@@ -35,6 +37,7 @@ from bench.common import (
     timed_group,
 )
 from bench.process import bot_process, child_env
+from bench.shards import own_cpu_seconds
 
 if TYPE_CHECKING:
     from tests.discord_emulator import DiscordEmulator, MessageRecord
@@ -77,7 +80,7 @@ async def published_json_path(emu: DiscordEmulator, message: MessageRecord) -> s
 
 
 @contextlib.asynccontextmanager
-async def web_apart(db_path: Path, port: int) -> AsyncIterator[None]:
+async def web_apart(db_path: Path, port: int) -> AsyncIterator[asyncio.subprocess.Process]:
     """`python -m bot web` on the bot's store, serving on ``port`` until the block exits."""
     server = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -98,7 +101,7 @@ async def web_apart(db_path: Path, port: int) -> AsyncIterator[None]:
     try:
         assert server.stdout is not None
         await asyncio.wait_for(server.stdout.readline(), timeout=30)  # its first line: serving
-        yield
+        yield server
     finally:
         server.terminate()
         await server.wait()
@@ -114,8 +117,13 @@ async def burst_once(tmp: Path, mode: str) -> dict[str, float]:
         message = await create_poll(emu, "Le web tient-il la rafale ?")
         url = f"http://127.0.0.1:{port}{await published_json_path(emu, message)}"
         async with contextlib.AsyncExitStack() as stack:
-            if mode == "apart":
-                await stack.enter_async_context(web_apart(db_path, port))
+            server = await stack.enter_async_context(web_apart(db_path, port)) if mode == "apart" else None
+
+            def cpu_seconds() -> dict[str, float]:
+                """CPU used so far by the bot process, the bench process (the emulator) and the web service apart."""
+                web = own_cpu_seconds(server.pid) if server is not None else math.nan
+                return {"bot": bot.cpu_seconds(), "emulator": time.process_time(), "web": web}
+
             client = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
@@ -135,11 +143,11 @@ async def burst_once(tmp: Path, mode: str) -> dict[str, float]:
                 response = await record.wait_response(timeout=10)
                 return record.created + response.elapsed
 
-            cpu_before = bot.cpu_seconds()
+            cpu_before = cpu_seconds()
             burst_start = time.monotonic()
             acks = await gather_limited([click(i, m) for i, m in enumerate(members)], limit=IN_FLIGHT)
             burst_end = time.monotonic()
-            bot_cpu = bot.cpu_seconds() - cpu_before
+            cpu = {name: used - cpu_before[name] for name, used in cpu_seconds().items()}
             last_ack = max(acks)
             await asyncio.sleep(3.0)  # long enough for the final tally to reach the JSON
             out, _ = await asyncio.wait_for(client.communicate(b""), timeout=30)  # closing stdin stops it
@@ -156,7 +164,7 @@ async def burst_once(tmp: Path, mode: str) -> dict[str, float]:
         "errors": float(sum(1 for s in samples if s[2] != 200)),
         "fresh": (min(final) - last_ack) if final else float("inf"),
         "votes_per_s": VOTES / (burst_end - burst_start),
-        "bot_cores": bot_cpu / (burst_end - burst_start),
+        **{f"{name}_cores": used / (burst_end - burst_start) for name, used in cpu.items()},
     }
 
 
@@ -188,8 +196,11 @@ async def measure() -> GroupResult:
                 lambda v: v <= 2.0, "≤ 2 s", on="max"
             ),
             Figure(NAME, f"{where}: votes/s of the burst meanwhile", col("votes_per_s"), "votes/s"),
-            Figure(NAME, f"{where}: bot process CPU during the burst", col("bot_cores"), "cores", 2),
+            Figure(NAME, f"{where}: CPU of the bot process", col("bot_cores"), "cores", 2),
+            Figure(NAME, f"{where}: CPU of the emulator (bench process)", col("emulator_cores"), "cores", 2),
         ]
+        if mode == "apart":
+            figures.append(Figure(NAME, f"{where}: CPU of the web service process", col("web_cores"), "cores", 2))
     notes = [
         f"{REPS} bursts per deployment (fresh emulator, bot process and store each); {VOTES:,} votes, {IN_FLIGHT} "
         f"clicks in flight; the load client runs {CONNECTIONS} keep-alive connections in its own process; rate "
@@ -201,10 +212,9 @@ async def measure() -> GroupResult:
         "its cache (min(1 s, edit interval)) and the bot invalidates it when publishing changes.",
         "The bot runs in its own process (bench/process.py, default stack), the emulator that plays Discord in the "
         "bench process. In the bot's process the service has its own thread and event loop but shares the GIL "
-        "with the bot, which keeps it busy during the burst (`bot process CPU`: utime+stime of the bot process, "
-        "web service included when it runs there, ÷ the burst's duration): that is what its p99 measures. Apart, four "
-        "processes (emulator, bot, web service, load client) share the 2 cores. Deployments that expect heavy "
-        "traffic should run the service apart.",
+        "with the bot. Apart, four processes (emulator, bot, web service, load client) share the 2 cores. "
+        "`CPU of …` = a process's utime+stime during the burst ÷ the burst's duration (the bot process's includes "
+        "the web service when it runs there; the load client is not counted).",
         "`last ack → JSON` can be negative: a vote is committed before its click is acknowledged, so the JSON "
         "may show it before the emulator records the acknowledgement.",
     ]
