@@ -14,7 +14,7 @@ import statistics
 import sys
 import time
 import warnings
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -274,19 +274,6 @@ def make_tribune(db_path: Path, *, environ: Mapping[str, str] | None = None, **o
 
     settings = Settings.from_env({**(environ or {}), "DATABASE_URL": f"sqlite:///{db_path}"})
     return Tribune(settings, Database(settings.database), secret=BENCH_SECRET, **options)
-
-
-@contextlib.asynccontextmanager
-async def running_tribune(emu: DiscordEmulator, db_path: Path, **options: Any) -> AsyncIterator[Tribune]:
-    """Connect the real bot to ``emu`` (waits for READY and the guild) and sync its commands."""
-    from tests.discord_emulator import connect_bot, sync_commands
-
-    bot = make_tribune(db_path, **options)
-    async with connect_bot(emu, bot):
-        if bot.failed_extensions:
-            raise RuntimeError(f"extensions failed to load: {bot.failed_extensions}")
-        await sync_commands(bot)
-        yield bot
 
 
 async def create_poll(
