@@ -31,8 +31,9 @@ Latest figures written by `python -m bench` (run from the repository root; `pyth
 one group and replaces only its section). Benchmarks are not run in CI: they print figures, they assert
 nothing. Medians over repeated runs, with min and max; `n` is the number of samples. The real bot, on a real
 SQLite file, driven through the project's Discord emulator (tests/discord_emulator) over real HTTP and a
-real gateway WebSocket; in `votes`, `tally` and `memory` the bot runs in a process of its own (`bench/process.py`),
-elsewhere emulator and bot share one event loop, as in the end-to-end tests.
+real gateway WebSocket. The bot under measurement always runs in a process of its own (`bench/process.py`; in
+`postgres`, the scale-out tests' child bot), the emulator in the bench process, which drives it through its
+Python API; only the end-to-end tests put emulator and bot on one event loop.
 """
 
 

@@ -14,7 +14,7 @@ import statistics
 import sys
 import time
 import warnings
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -261,30 +261,19 @@ class GroupResult:
 # --- the real bot on the emulator -----------------------------------------------------------------------
 
 
-def make_tribune(db_path: Path, **options: Any) -> Tribune:
+def make_tribune(db_path: Path, *, environ: Mapping[str, str] | None = None, **options: Any) -> Tribune:
     """The real bot as production builds it: real settings, a Database on a SQLite file, the real clock.
 
-    Only ``tally_edit_interval`` and friends may be passed; defaults are the bot's own (2 s edits).
+    ``environ``: the variables its settings are read from (``TRIBUNE_WEB_PORT``…), the store always being
+    ``db_path``; none by default. Only ``tally_edit_interval`` and friends may be passed as options;
+    defaults are the bot's own (2 s edits).
     """
     from bot.client import Tribune
     from bot.settings import Settings
     from db.database import Database
 
-    settings = Settings.from_env({"DATABASE_URL": f"sqlite:///{db_path}"})
+    settings = Settings.from_env({**(environ or {}), "DATABASE_URL": f"sqlite:///{db_path}"})
     return Tribune(settings, Database(settings.database), secret=BENCH_SECRET, **options)
-
-
-@contextlib.asynccontextmanager
-async def running_tribune(emu: DiscordEmulator, db_path: Path, **options: Any) -> AsyncIterator[Tribune]:
-    """Connect the real bot to ``emu`` (waits for READY and the guild) and sync its commands."""
-    from tests.discord_emulator import connect_bot, sync_commands
-
-    bot = make_tribune(db_path, **options)
-    async with connect_bot(emu, bot):
-        if bot.failed_extensions:
-            raise RuntimeError(f"extensions failed to load: {bot.failed_extensions}")
-        await sync_commands(bot)
-        yield bot
 
 
 async def create_poll(

@@ -13,20 +13,31 @@ is measured is the bot, not the harness walking its records. Its CPU time and RS
 (uvloop, orjson, zstd gateway compression); ``"stock"`` is plain discord.py (asyncio's loop, the standard
 json module, zlib-stream), obtained by hiding those modules from the child before discord is imported.
 
+The real bot reads its settings from the child's environment, as ``python -m bot`` does: ``env`` adds
+variables to it (``{"TRIBUNE_WEB_PORT": "8123"}`` serves the public results in the bot's process); the
+machine's own Discord, Tribune and database variables are left out, so only the bench configures the bot.
+
+The child's READY line carries its start-up clock: ``building`` (CLOCK_MONOTONIC, which every process of
+the machine shares, when it began building the bot, its modules imported), ``connected`` (READY and the
+guilds received) and ``imported_kib`` (its VmRSS before the bot was built). ``sync=False`` leaves the slash
+commands unsynced, as a restart of the real bot does, so READY follows the connection at once.
+
 The child reads commands on stdin: ``profile`` starts cProfile, ``dump PATH`` stops it and writes the
 stats; end of input closes the bot cleanly and exits.
 
-Run as ``python -m bench.process KIND API_URL GATEWAY_URL TOKEN DB_PATH STACK`` (that is the child).
+Run as ``python -m bench.process KIND API_URL GATEWAY_URL TOKEN DB_PATH STACK [--no-sync]`` (that is the child).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -43,6 +54,15 @@ STOCK_HIDDEN = ("orjson", "zstandard", "uvloop", "aiodns", "brotli")
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+# The machine's own configuration, which must not reach a child the bench configures itself.
+CONFIGURATION_PREFIXES = ("DISCORD_", "TRIBUNE_", "DATABASE_")
+
+
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a process the bench starts: its own, without the machine's Discord, Tribune and
+    database variables, with the repository importable, plus ``extra``."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith(CONFIGURATION_PREFIXES)}
+    return {**env, "PYTHONPATH": str(REPO_ROOT), **(extra or {})}
 
 
 class ChildFailed(RuntimeError):
@@ -57,12 +77,28 @@ class BotProcess:
     stack: Stack
     process: asyncio.subprocess.Process
     log: Path
+    spawned: float  # CLOCK_MONOTONIC just before the child was spawned
     ready_line: str = ""
     details: dict[str, str] = field(default_factory=dict)
 
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    @property
+    def building(self) -> float:
+        """CLOCK_MONOTONIC when the child began building the bot (interpreter up, modules imported)."""
+        return float(self.details["building"])
+
+    @property
+    def connected(self) -> float:
+        """CLOCK_MONOTONIC when the child's bot was connected: READY and its guilds received."""
+        return float(self.details["connected"])
+
+    @property
+    def imported_kib(self) -> int:
+        """The child's VmRSS once its modules were imported, before the bot was built."""
+        return int(self.details["imported_kib"])
 
     def rss_kib(self) -> int:
         """Resident memory of the bot process now (VmRSS), in KiB."""
@@ -122,9 +158,16 @@ class BotProcess:
 
 @contextlib.asynccontextmanager
 async def bot_process(
-    emu: DiscordEmulator, kind: Kind, db_path: Path, *, stack: Stack = "speed", env: dict[str, str] | None = None
+    emu: DiscordEmulator,
+    kind: Kind,
+    db_path: Path,
+    *,
+    stack: Stack = "speed",
+    env: dict[str, str] | None = None,
+    sync: bool = True,
 ) -> AsyncIterator[BotProcess]:
-    """Start the ``kind`` bot as a child process on ``emu``, yield once it is ready (commands synced).
+    """Start the ``kind`` bot as a child process on ``emu``, yield once it is ready (commands synced unless
+    ``sync=False``). ``env``: variables added to the child's environment, the real bot's settings among them.
 
     On exit the child is stopped; a child that logged an error voids the run (``ChildFailed``).
     """
@@ -132,6 +175,7 @@ async def bot_process(
     err = tempfile.NamedTemporaryFile(prefix=f"tribune-{kind}-", suffix=".log", delete=False)
     log = Path(err.name)
     try:
+        spawned = time.monotonic()
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -142,14 +186,15 @@ async def bot_process(
             emu.token,
             str(db_path),
             stack,
+            *([] if sync else ["--no-sync"]),
             cwd=REPO_ROOT,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=err,
-            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **(env or {})},
+            env=child_env(env),
         )
         err.close()
-        child = BotProcess(kind, stack, process, log)
+        child = BotProcess(kind, stack, process, log, spawned)
         try:
             child.ready_line = await child._expect("READY")
             child.details = dict(part.split("=", 1) for part in child.ready_line.split()[1:])
@@ -174,14 +219,16 @@ def hide_modules(names: tuple[str, ...]) -> None:
         sys.modules[name] = None  # type: ignore[assignment]
 
 
-def build_bot(kind: Kind, db_path: str) -> Any:
+def bot_builder(kind: Kind, db_path: str) -> Callable[[], Any]:
+    """What builds the ``kind`` bot, its modules imported (as the entry point has them before it builds one)."""
     if kind == "ack":
         from bench.votes import AckOnlyBot
 
-        return AckOnlyBot()
+        return AckOnlyBot
+    import bot.client  # noqa: F401  (what ``python -m bot`` imports before it builds Tribune)
     from bench.common import make_tribune
 
-    return make_tribune(Path(db_path))
+    return lambda: make_tribune(Path(db_path), environ=os.environ)
 
 
 async def serve_commands(bot: Any) -> None:
@@ -204,51 +251,76 @@ async def serve_commands(bot: Any) -> None:
         print("OK", flush=True)
 
 
-async def child_main(kind: Kind, api_url: str, gateway_url: str, token: str, db_path: str, stack: Stack) -> None:
+async def event_handlers_done() -> None:
+    """Wait (a while at most) for the bot's event handlers still running, such as its ``on_ready`` work.
+
+    A bench may stop the bot milliseconds after READY (``startup`` does), and ``Tribune.close()`` closes the
+    store under a listener still reading it, which logs an error and would void the run; what is measured is
+    not the shutdown. discord.py names the task of each handler it runs ``discord.py: on_…``.
+    """
+    running = [task for task in asyncio.all_tasks() if task.get_name().startswith("discord.py: ")]
+    if running:
+        await asyncio.wait(running, timeout=STOP_TIMEOUT / 3)
+
+
+async def child_main(args: argparse.Namespace) -> None:
     import discord
     import discord.gateway
     import discord.http
     import yarl
 
-    from bench.common import quiet_logs
+    from bench.common import quiet_logs, rss_kib
 
     quiet_logs()
-    discord.http.Route.BASE = api_url
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
-    bot = build_bot(kind, db_path)
+    discord.http.Route.BASE = args.api_url
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(args.gateway_url)
+    build = bot_builder(args.kind, args.db_path)
+    imported_kib = rss_kib()
+    building = time.monotonic()
+    bot = build()
     bot._connection.guild_ready_timeout = 0.05
     async with bot:
-        runner = asyncio.create_task(bot.start(token), name="bot-start")
+        runner = asyncio.create_task(bot.start(args.token), name="bot-start")
         ready = asyncio.create_task(bot.wait_until_ready())
         await asyncio.wait({runner, ready}, return_when=asyncio.FIRST_COMPLETED)
         if runner.done():
             runner.result()  # raises what stopped the bot
             raise RuntimeError("bot.start() returned before READY")
+        connected = time.monotonic()
         if getattr(bot, "failed_extensions", None):
             raise RuntimeError(f"extensions failed to load: {bot.failed_extensions}")
-        if kind == "tribune":
+        if args.kind == "tribune" and args.sync:
             await bot.tree.sync()
         loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
         json_module = "orjson" if discord.utils.HAS_ORJSON else "json"
         compression = discord.utils._ActiveDecompressionContext.COMPRESSION_TYPE
-        print(f"READY loop={loop} json={json_module} gateway={compression} pid={os.getpid()}", flush=True)
+        print(
+            f"READY loop={loop} json={json_module} gateway={compression} pid={os.getpid()} "
+            f"building={building:.6f} connected={connected:.6f} imported_kib={imported_kib}",
+            flush=True,
+        )
         await serve_commands(bot)
+        await event_handlers_done()
         await bot.close()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await runner
 
 
 def child(argv: list[str]) -> None:
-    kind, api_url, gateway_url, token, db_path, stack = argv
-    if stack not in STACKS or kind not in ("tribune", "ack"):
-        raise SystemExit(f"usage: python -m bench.process tribune|ack API GATEWAY TOKEN DB {'|'.join(STACKS)}")
-    if stack == "stock":
+    parser = argparse.ArgumentParser(prog="python -m bench.process", description="the bot process of a benchmark")
+    parser.add_argument("kind", choices=("tribune", "ack"))
+    for name in ("api_url", "gateway_url", "token", "db_path"):
+        parser.add_argument(name)
+    parser.add_argument("stack", choices=STACKS)
+    parser.add_argument("--no-sync", dest="sync", action="store_false", help="do not sync the slash commands")
+    args = parser.parse_args(argv)
+    if args.stack == "stock":
         hide_modules(STOCK_HIDDEN)
-        asyncio.run(child_main(kind, api_url, gateway_url, token, db_path, stack))  # type: ignore[arg-type]
+        asyncio.run(child_main(args))
         return
     from bot.__main__ import run_async
 
-    run_async(child_main(kind, api_url, gateway_url, token, db_path, stack))  # type: ignore[arg-type]
+    run_async(child_main(args))
 
 
 if __name__ == "__main__":

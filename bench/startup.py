@@ -2,43 +2,31 @@
 
 The parent builds one store per size (migrated, then the polls and their 5 answers inserted with plain
 ``sqlite3`` in one transaction: open, deadline in a week, each with a channel and a message id, spread over
-100 other servers). Poll #1 is the "old poll": each run posts its message in the emulator (the vote buttons
-with their ``tribune:vote:1:n`` custom ids, as a previous run of the bot would have left them) and points
-the row at it.
+100 other servers). Poll #1 is the "old poll": each run posts its message in a fresh emulator (the vote
+buttons with their ``tribune:vote:1:n`` custom ids, as a previous run of the bot would have left them) and
+points the row at it.
 
-Each run is a fresh ``python -m bench.startup --child`` process, so its RSS is its own. The clock starts
-when the ``Tribune`` object is built (interpreter, imports and the emulator are already up) and stops when a
-click on the old poll's button is acknowledged: "ready to vote" = connected to the emulator (``connect_bot``:
-READY and the guild available; the harness lowers discord.py's ``guild_ready_timeout`` from 2 s to 0.05 s,
-a constant that does not depend on the store) AND the vote acknowledged. RSS is VmRSS at that moment.
+The emulator runs in the bench process; each run starts the bot alone in a fresh process (bench/process.py,
+the default stack, the slash commands not synced, as on a restart), so its RSS is the bot's own and the
+emulator's work is not on its loop. The clock starts when the child begins building ``Tribune`` (interpreter
+and imports done; the child reports that CLOCK_MONOTONIC instant, shared by the processes) and stops when
+the emulator receives the acknowledgement of a click on the old poll's button: "ready to vote" = connected
+(READY and the guild available; the harness lowers discord.py's ``guild_ready_timeout`` from 2 s to 0.05 s,
+a constant that does not depend on the store) AND the vote acknowledged. RSS is the child's VmRSS then.
+Interpreter and imports (spawn → building) are reported apart.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import json
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
-from bench.common import (
-    POLL_LABELS_FR,
-    REPO_ROOT,
-    Figure,
-    GroupResult,
-    Stopwatch,
-    check_emulator,
-    make_tribune,
-    quiet_logs,
-    rss_kib,
-    timed_group,
-)
+from bench.common import POLL_LABELS_FR, Figure, GroupResult, Stopwatch, check_emulator, timed_group
+from bench.process import bot_process
 
 NAME = "startup"
 SIZES = (0, 10_000, 100_000)
@@ -99,10 +87,9 @@ def old_poll_components() -> list[dict[str, object]]:
     ]}]  # fmt: skip
 
 
-async def child(db_path: Path) -> dict[str, float]:
-    """One start-up (in its own process): returns seconds and KiB."""
-    import bot.client  # before the clock and the first RSS reading, as the entry point imports it
-    from tests.discord_emulator import DiscordEmulator, connect_bot
+async def one_start(db_path: Path) -> dict[str, float]:
+    """One start-up of a fresh bot process on ``db_path``: seconds (from building Tribune) and KiB."""
+    from tests.discord_emulator import DiscordEmulator
 
     async with DiscordEmulator() as emu:
         message = emu.add_message(
@@ -116,33 +103,21 @@ async def child(db_path: Path) -> dict[str, float]:
             (message.guild_id, message.channel_id, message.id),
         )
         conn.close()
-        rss_before = rss_kib()
-        started = time.perf_counter()
-        bot = make_tribune(db_path)
-        async with connect_bot(emu, bot):
-            connected = time.perf_counter() - started
+        async with bot_process(emu, "tribune", db_path, sync=False) as bot:
             record = await emu.click(emu.members["alice"], message, "Oui")
             response = await record.wait_response(timeout=10)
-            ready = time.perf_counter() - started
-            rss_ready = rss_kib()
+            rss_ready = bot.rss_kib()
             if response.type != 4 or not record.ephemeral:
                 raise RuntimeError(f"the old poll's vote was not acknowledged as expected: {response}")
+            acknowledged = record.created + response.elapsed  # emulator clock: CLOCK_MONOTONIC as well
         check_emulator(emu, "start-up")
-    return {"connected": connected, "ready": ready, "rss_before": rss_before, "rss_ready": rss_ready}
-
-
-def run_child(db_path: Path) -> dict[str, float]:
-    completed = subprocess.run(
-        [sys.executable, "-m", "bench.startup", "--child", str(db_path)],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(f"start-up child failed ({completed.returncode}):\n{completed.stderr[-2000:]}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return {
+        "imports": bot.building - bot.spawned,
+        "connected": bot.connected - bot.building,
+        "ready": acknowledged - bot.building,
+        "rss_before": bot.imported_kib,
+        "rss_ready": rss_ready,
+    }
 
 
 async def prepare(tmp: Path) -> tuple[dict[int, Path], dict[int, float]]:
@@ -156,13 +131,13 @@ async def prepare(tmp: Path) -> tuple[dict[int, Path], dict[int, float]]:
     return paths, build_seconds
 
 
-def measure() -> GroupResult:
+async def measure() -> GroupResult:
     samples: dict[int, list[dict[str, float]]] = {size: [] for size in SIZES}
     with tempfile.TemporaryDirectory(prefix="tribune-bench-") as name:
-        paths, build_seconds = asyncio.run(prepare(Path(name)))
+        paths, build_seconds = await prepare(Path(name))
         for _ in range(REPS):  # sizes interleaved, so drift on the machine spreads over all of them
             for size in SIZES:
-                samples[size].append(run_child(paths[size]))
+                samples[size].append(await one_start(paths[size]))
 
     def col(size: int, key: str, scale: float = 1.0) -> list[float]:
         return [s[key] * scale for s in samples[size]]
@@ -189,10 +164,26 @@ def measure() -> GroupResult:
         Figure(NAME, "start → connected (READY + guild), 100k polls", col(SIZES[-1], "connected"), "s", 2),
     )
     figures.append(
-        Figure(NAME, "RSS before the bot starts (imports, emulator)", col(0, "rss_before", 1 / 1024), "MiB", 1)
+        Figure(NAME, "RSS before Tribune is built (interpreter, imports)", col(0, "rss_before", 1 / 1024), "MiB", 1)
+    )
+    figures.append(
+        Figure(
+            NAME,
+            "process spawn → building Tribune (interpreter, imports), all sizes",
+            [s["imports"] for size in SIZES for s in samples[size]],
+            "s",
+            2,
+        )
     )
     notes = [
-        f"{REPS} runs per size, each a fresh subprocess (`python -m bench.startup --child DB`); sizes interleaved.",
+        f"{REPS} runs per size, each a fresh emulator and a fresh bot process (bench/process.py, default stack: "
+        "uvloop, orjson, zstd, as `python -m bot` runs); sizes interleaved. The emulator is in the bench process, "
+        "so the RSS figures are the bot process's alone.",
+        "Times run from the instant the bot process begins building Tribune (its interpreter started and "
+        "`bot.client` imported, as the entry point has it) to the emulator's receipt of the old poll's vote "
+        "acknowledgement, both CLOCK_MONOTONIC; the click is sent once the child reports READY. Slash commands are "
+        "not synced (a restart does not sync them: `python -m bot sync` does). Starting the interpreter and "
+        "importing are the separate `process spawn →` row.",
         "Store build (not timed in the figures): "
         + ", ".join(f"{size:_} polls in {seconds:.1f} s".replace("_", " ") for size, seconds in build_seconds.items())
         + " (migrations, then polls + 5 answers each, one executemany transaction).",
@@ -203,21 +194,10 @@ def measure() -> GroupResult:
 
 
 def run() -> GroupResult:
-    return timed_group(measure)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.startup")
-    parser.add_argument("--child", type=Path, metavar="DB", help="run one start-up on DB and print JSON")
-    args, rest = parser.parse_known_args(argv)
-    if args.child is None:
-        from bench.__main__ import main as bench_main
-
-        return bench_main([NAME, *rest])
-    quiet_logs()
-    print(json.dumps(asyncio.run(child(args.child))))
-    return 0
+    return timed_group(measure, harness_on_uvloop=True)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from bench.__main__ import main
+
+    raise SystemExit(main([NAME, *sys.argv[1:]]))

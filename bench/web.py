@@ -1,30 +1,32 @@
 """Figure 6: the public results JSON of one hot poll while 10,000 votes land on it.
 
-The real bot on the emulator takes a burst of 10,000 votes on one published poll (200 clicks in flight, as in
-the `tally` group) while a load client in its own process GETs the poll's `/p/{id}.json` in a loop over 4
-keep-alive connections. Two deployments: the web service in its own process (`python -m bot web` on the same
-SQLite file), and in the bot's process (`TRIBUNE_WEB_PORT`: its own thread, event loop and store connections,
-but the same interpreter, so the same GIL as the bot and, here, the emulator). Measured by the client
-(CLOCK_MONOTONIC, shared by the processes): requests/s and latency of the responses sent during the burst,
-non-200 answers, and the delay from the last vote's acknowledgement to the first response showing all 10,000
-voters.
+The real bot, in a process of its own (bench/process.py, the default stack) on the emulator that stays in the
+bench process, takes a burst of 10,000 votes on one published poll (200 clicks in flight, as in the `tally`
+group) while a load client in its own process GETs the poll's `/p/{id}.json` in a loop over 4 keep-alive
+connections. Two deployments: the web service in its own process (`python -m bot web` on the same SQLite
+file), and in the bot's process (`TRIBUNE_WEB_PORT`: its own thread, event loop and store connections, but
+the same interpreter, so the same GIL as the bot). Measured by the client (CLOCK_MONOTONIC, shared by the
+processes): requests/s and latency of the responses sent during the burst, non-200 answers, and the delay
+from the last vote's acknowledgement to the first response showing all 10,000 voters; read from /proc, the
+CPU the bot, the emulator and the separate web service used during the burst.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-import os
+import math
 import re
 import socket
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.common import (
-    BENCH_SECRET,
     POLL_LABELS_FR,
     REPO_ROOT,
     Figure,
@@ -34,6 +36,11 @@ from bench.common import (
     percentile,
     timed_group,
 )
+from bench.process import bot_process, child_env
+from bench.shards import own_cpu_seconds
+
+if TYPE_CHECKING:
+    from tests.discord_emulator import DiscordEmulator, MessageRecord
 
 NAME = "web"
 VOTES = 10_000
@@ -42,6 +49,9 @@ CONNECTIONS = 4
 REPS = 2
 P99_CEILING_MS = 20.0
 MODES = ("apart", "in-process")
+# Every request comes from one address: the service's per-address rate limit would answer 429s.
+NO_RATE_LIMIT = {"TRIBUNE_WEB_RATE": "0"}
+VOTE_ID = re.compile(r"^tribune:vote:(\d+):\d+$")
 
 
 def free_port() -> int:
@@ -50,62 +60,75 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def child_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "TRIBUNE_", "DATABASE_"))}
-    env.update(PYTHONPATH=str(REPO_ROOT), TRIBUNE_LOG_LEVEL="WARNING", **extra)
-    return env
+def poll_id_of(message: MessageRecord) -> int:
+    """The poll a poll message belongs to, read from its vote buttons' custom ids (as Discord holds them)."""
+    for button in message.buttons():
+        if match := VOTE_ID.match(button.get("custom_id", "")):
+            return int(match.group(1))
+    raise RuntimeError("the poll message has no vote button")
+
+
+async def published_json_path(emu: DiscordEmulator, message: MessageRecord) -> str:
+    """Turn results publishing on for the server, publish the poll; the path of its public JSON."""
+    mod = emu.members["mod"]
+    await (await emu.invoke(mod, "settings publish-results", state="on")).wait_reply()
+    reply = await (await emu.invoke(mod, "poll publish", poll=poll_id_of(message))).wait_reply()
+    found = re.search(r"/p/[A-Za-z0-9_-]+\.json", reply.content or "")
+    if found is None:
+        raise RuntimeError(f"/poll publish gave no public link: {reply.content!r}")
+    return found.group(0)
+
+
+@contextlib.asynccontextmanager
+async def web_apart(db_path: Path, port: int) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`python -m bot web` on the bot's store, serving on ``port`` until the block exits."""
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "web",
+        cwd=db_path.parent,
+        stdout=asyncio.subprocess.PIPE,
+        env=child_env(
+            {
+                "DATABASE_URL": f"sqlite:///{db_path}",
+                "TRIBUNE_WEB_PORT": str(port),
+                "TRIBUNE_LOG_LEVEL": "WARNING",
+                **NO_RATE_LIMIT,
+            }
+        ),
+    )
+    try:
+        assert server.stdout is not None
+        await asyncio.wait_for(server.stdout.readline(), timeout=30)  # its first line: serving
+        yield server
+    finally:
+        server.terminate()
+        await server.wait()
 
 
 async def burst_once(tmp: Path, mode: str) -> dict[str, float]:
-    from bot.client import Tribune
-    from bot.settings import Settings
-    from db.database import Database
-    from db.polls import PollStore
-    from tests.discord_emulator import DiscordEmulator, connect_bot, gather_limited, sync_commands
+    from tests.discord_emulator import DiscordEmulator, gather_limited
 
     db_path = tmp / "tribune.db"
-    env = {"DATABASE_URL": f"sqlite:///{db_path}", "TRIBUNE_WEB_RATE": "0"}
-    if mode == "in-process":
-        env["TRIBUNE_WEB_PORT"] = "0"
-    settings = Settings.from_env(env)
-    server: asyncio.subprocess.Process | None = None
-    client: asyncio.subprocess.Process | None = None
-    async with DiscordEmulator() as emu:
-        bot = Tribune(settings, Database(settings.database), secret=BENCH_SECRET)
-        async with connect_bot(emu, bot):
-            await sync_commands(bot)
-            message = await create_poll(emu, "Le web tient-il la rafale ?")
-            await (await emu.invoke(emu.members["mod"], "settings publish-results", state="on")).wait_reply()
-            async with bot.db.read() as conn:
-                poll = await PollStore(conn).by_message(message.id)
-            assert poll is not None
-            poll_id = poll.id
-            reply = await (await emu.invoke(emu.members["mod"], "poll publish", poll=poll_id)).wait_reply()
-            public_id = re.search(r"/p/([A-Za-z0-9_-]+)\.json", reply.content or "").group(1)  # type: ignore[union-attr]
-            if mode == "apart":
-                port = free_port()
-                server = await asyncio.create_subprocess_exec(
-                    sys.executable,
-                    "-m",
-                    "bot",
-                    "web",
-                    cwd=tmp,
-                    stdout=asyncio.subprocess.PIPE,
-                    env=child_env(
-                        DATABASE_URL=f"sqlite:///{db_path}", TRIBUNE_WEB_PORT=str(port), TRIBUNE_WEB_RATE="0"
-                    ),
-                )
-                assert server.stdout is not None
-                await asyncio.wait_for(server.stdout.readline(), timeout=30)
-                base = f"http://127.0.0.1:{port}"
-            else:
-                assert bot.web is not None
-                base = bot.web.base_url
+    port = free_port()
+    bot_env = {"TRIBUNE_WEB_PORT": str(port), **NO_RATE_LIMIT} if mode == "in-process" else {}
+    async with DiscordEmulator() as emu, bot_process(emu, "tribune", db_path, env=bot_env) as bot:
+        message = await create_poll(emu, "Le web tient-il la rafale ?")
+        url = f"http://127.0.0.1:{port}{await published_json_path(emu, message)}"
+        async with contextlib.AsyncExitStack() as stack:
+            server = await stack.enter_async_context(web_apart(db_path, port)) if mode == "apart" else None
+
+            def cpu_seconds() -> dict[str, float]:
+                """CPU used so far by the bot process, the bench process (the emulator) and the web service apart."""
+                web = own_cpu_seconds(server.pid) if server is not None else math.nan
+                return {"bot": bot.cpu_seconds(), "emulator": time.process_time(), "web": web}
+
             client = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
                 "bench.web_client",
-                f"{base}/p/{public_id}.json",
+                url,
                 str(CONNECTIONS),
                 cwd=REPO_ROOT,
                 env=child_env(),
@@ -120,15 +143,14 @@ async def burst_once(tmp: Path, mode: str) -> dict[str, float]:
                 response = await record.wait_response(timeout=10)
                 return record.created + response.elapsed
 
+            cpu_before = cpu_seconds()
             burst_start = time.monotonic()
             acks = await gather_limited([click(i, m) for i, m in enumerate(members)], limit=IN_FLIGHT)
             burst_end = time.monotonic()
+            cpu = {name: used - cpu_before[name] for name, used in cpu_seconds().items()}
             last_ack = max(acks)
             await asyncio.sleep(3.0)  # long enough for the final tally to reach the JSON
             out, _ = await asyncio.wait_for(client.communicate(b""), timeout=30)  # closing stdin stops it
-            if server is not None:
-                server.terminate()
-                await server.wait()
         check_emulator(emu, "web burst")
     samples = json.loads(out)
     during = [s for s in samples if burst_start <= s[0] <= burst_end]
@@ -142,6 +164,7 @@ async def burst_once(tmp: Path, mode: str) -> dict[str, float]:
         "errors": float(sum(1 for s in samples if s[2] != 200)),
         "fresh": (min(final) - last_ack) if final else float("inf"),
         "votes_per_s": VOTES / (burst_end - burst_start),
+        **{f"{name}_cores": used / (burst_end - burst_start) for name, used in cpu.items()},
     }
 
 
@@ -173,20 +196,25 @@ async def measure() -> GroupResult:
                 lambda v: v <= 2.0, "≤ 2 s", on="max"
             ),
             Figure(NAME, f"{where}: votes/s of the burst meanwhile", col("votes_per_s"), "votes/s"),
+            Figure(NAME, f"{where}: CPU of the bot process", col("bot_cores"), "cores", 2),
+            Figure(NAME, f"{where}: CPU of the emulator (bench process)", col("emulator_cores"), "cores", 2),
         ]
+        if mode == "apart":
+            figures.append(Figure(NAME, f"{where}: CPU of the web service process", col("web_cores"), "cores", 2))
     notes = [
-        f"{REPS} bursts per deployment (fresh emulator, bot and store each); {VOTES:,} votes, {IN_FLIGHT} clicks in "
-        f"flight; the load client runs {CONNECTIONS} keep-alive connections in its own process; rate limit off "
-        "(TRIBUNE_WEB_RATE=0) since every request comes from one address.",
+        f"{REPS} bursts per deployment (fresh emulator, bot process and store each); {VOTES:,} votes, {IN_FLIGHT} "
+        f"clicks in flight; the load client runs {CONNECTIONS} keep-alive connections in its own process; rate "
+        "limit off (TRIBUNE_WEB_RATE=0) since every request comes from one address.",
         "Latency is the client's: request sent → body read. Only responses sent between the first and the last "
         "click of the burst count for requests/s and percentiles.",
         "The service reads a hot poll from the store at most once per second (its cache); apart it re-checks "
         "on every request that the poll is still published (one indexed lookup), beside the bot it trusts "
         "its cache (min(1 s, edit interval)) and the bot invalidates it when publishing changes.",
-        "In the bot's process the service has its own thread and event loop but shares the GIL with the bot and, "
-        "in this harness, with the emulator that plays Discord; both saturate the CPU during the burst, which is "
-        "what its p99 measures. Apart, three processes (bot with emulator, web service, load client) share the "
-        "2 cores. Deployments that expect heavy traffic should run the service apart.",
+        "The bot runs in its own process (bench/process.py, default stack), the emulator that plays Discord in the "
+        "bench process. In the bot's process the service has its own thread and event loop but shares the GIL "
+        "with the bot. Apart, four processes (emulator, bot, web service, load client) share the 2 cores. "
+        "`CPU of …` = a process's utime+stime during the burst ÷ the burst's duration (the bot process's includes "
+        "the web service when it runs there; the load client is not counted).",
         "`last ack → JSON` can be negative: a vote is committed before its click is acknowledged, so the JSON "
         "may show it before the emulator records the acknowledgement.",
     ]
@@ -194,7 +222,7 @@ async def measure() -> GroupResult:
 
 
 def run() -> GroupResult:
-    return timed_group(measure)
+    return timed_group(measure, harness_on_uvloop=True)
 
 
 if __name__ == "__main__":

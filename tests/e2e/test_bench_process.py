@@ -24,6 +24,8 @@ async def test_the_ack_only_bot_answers_a_click_from_its_own_process(
     async with bot_process(emulator, "ack", tmp_path / "unused.db", stack=stack) as bot:
         assert {k: bot.details[k] for k in EXPECTED[stack]} == EXPECTED[stack]
         assert int(bot.details["pid"]) == bot.pid
+        assert bot.spawned < bot.building <= bot.connected  # one CLOCK_MONOTONIC for both processes
+        assert 10_000 < bot.imported_kib
         record = await emulator.click(emulator.members["alice"], message, "Oui")
         response = await record.wait_response(timeout=10)
         assert response.type == 4 and record.ephemeral
