@@ -72,23 +72,23 @@ class VoteWriter:
             return None
         r = rows[0]
         poll = PollForVote(r[0], r[1], bool(r[2]), bool(r[3]), r[4], r[5], r[6], bool(r[7]))
-        found = frozenset(row[8] for row in rows if row[8] is not None)
-        if self._buffered:
-            key = (poll_id, voter)
-            if key in self._held:  # this voter already clicked in this batch: what they hold now is buffered
-                return poll, frozenset(self._held[key])
-            self._stored[key], self._held[key] = found, set(found)
-        return poll, found
+        return poll, self._held_now((poll_id, voter), frozenset(row[8] for row in rows if row[8] is not None))
 
     def choices_of(self, poll_id: int, voter: str) -> frozenset[int]:
         key = (poll_id, voter)
         if self._buffered and key in self._held:
             return frozenset(self._held[key])
         rows = self.conn.execute("SELECT position FROM votes WHERE poll_id = ? AND voter = ?", (poll_id, voter))
-        found = frozenset(r[0] for r in rows)
-        if self._buffered:
-            self._stored[key], self._held[key] = found, set(found)
-        return found
+        return self._held_now(key, frozenset(r[0] for r in rows))
+
+    def _held_now(self, key: tuple[int, str], stored: frozenset[int]) -> frozenset[int]:
+        """What the voter holds: as stored, or, buffered, as this batch has left it (first sight: as stored)."""
+        if not self._buffered:
+            return stored
+        if key in self._held:  # this voter already clicked in this batch
+            return frozenset(self._held[key])
+        self._stored[key], self._held[key] = stored, set(stored)
+        return stored
 
     def remove(self, poll_id: int, voter: str, positions: Iterable[int]) -> None:
         if self._buffered:

@@ -31,24 +31,14 @@ if _orjson is not None:
     _SORTED = _OPTIONS | _orjson.OPT_SORT_KEYS
 
 
-def dumps(value: Any) -> bytes:
-    """Compact UTF-8 JSON of ``value``."""
+def dumps(value: Any, *, sort_keys: bool = False) -> bytes:
+    """Compact UTF-8 JSON of ``value``; ``sort_keys``: equal values give equal bytes (a cache key)."""
     if _orjson is not None:
         try:
-            return _orjson.dumps(value, option=_OPTIONS)
+            return _orjson.dumps(value, option=_SORTED if sort_keys else _OPTIONS)
         except TypeError:
             pass
-    return json.dumps(value, separators=_COMPACT, ensure_ascii=False).encode()
-
-
-def dumps_sorted(value: Any) -> bytes:
-    """Compact UTF-8 JSON with sorted keys: equal values give equal bytes (a cache key)."""
-    if _orjson is not None:
-        try:
-            return _orjson.dumps(value, option=_SORTED)
-        except TypeError:
-            pass
-    return json.dumps(value, sort_keys=True, separators=_COMPACT, ensure_ascii=False).encode()
+    return json.dumps(value, sort_keys=sort_keys, separators=_COMPACT, ensure_ascii=False).encode()
 
 
 def loads(data: bytes | bytearray | memoryview | str) -> Any:

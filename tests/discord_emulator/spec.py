@@ -143,7 +143,7 @@ class Spec:
         confirmation) cost one validation.
         """
         try:
-            key = (json_pointer, codec.dumps_sorted(instance))
+            key = (json_pointer, codec.dumps(instance, sort_keys=True))
         except (TypeError, ValueError):
             key = None
         if key is not None and key in self._memo:
